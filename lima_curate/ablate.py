@@ -15,19 +15,22 @@
 
 Every variant is an ordinary recipe (``recipe.variant``): its card records the resolved recipe,
 per-site counts included, so ``lima-curate verify`` rebuilds it like any manifest. Extraction runs
-once for all variants of a study (the variants change quotas, filters and sampling, never what the
-readers read), and nothing is written until every variant has been selected, so a shortfall in the
-largest size leaves no half study behind.
+once for all variants that judge candidates alike (the filters run in the extraction workers, so
+the unfiltered quality variant has an extraction of its own, cached like any other), and nothing
+is written until every variant has been selected, so a shortfall in the largest size leaves no
+half study behind.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .build import Build, Extracted, ShortfallError, Unit, expand_inputs, extract_all, inputs_record, select
-from .manifest import write_outputs
+from .build import Build, Execution, ShortfallError, expand_inputs, extracted, inputs_record, select
+from .extract import Shards, Unit
+from .publish import locked, write_set
 from .recipe import Recipe, variant
 from .records import SUBSETS
 
@@ -41,6 +44,10 @@ class Variant:
     name: str  # the folder under the output folder, e.g. quantity-2000
     build: Build
     notes: dict[str, Any]  # recorded in the card under "ablation"
+    shards: list[Shards]  # the extraction it was selected from
+
+
+ShardsFor = Callable[[Recipe], list[Shards]]
 
 
 def stack_exchange_quotas(size: int) -> dict[str, int]:
@@ -54,32 +61,32 @@ def only_quota(subset: str, size: int) -> dict[str, int]:
     return {**{s: 0 for s in SUBSETS}, subset: size}
 
 
-def selected(base: Recipe, name: str, changes: dict[str, Any], extracted: list[Extracted], allow_short: bool) -> Build:
+def selected(base: Recipe, name: str, changes: dict[str, Any], shards_for: ShardsFor, allow_short: bool,
+             notes: dict[str, Any]) -> Variant:
     """``build.select`` for one variant of the base recipe, named ``<base name>-<variant>``; a
     shortfall names the variant, then says what ``build`` says."""
     recipe = variant(base, f"{base.name}-{name}", changes)
-    if recipe.sources != base.sources:  # extraction ran once, with the base recipe's reader settings
+    if recipe.sources != base.sources:  # the readers read what the base recipe reads
         raise ValueError(f"{name}: an ablation variant may not change what the readers read")
+    shards = shards_for(recipe)
     try:
-        return select(recipe, extracted, allow_short)
+        return Variant(name, select(recipe, shards, allow_short), notes, shards)
     except ShortfallError as error:
         raise ShortfallError(f"{name}: {error}") from None
 
 
-def quantity(recipe: Recipe, extracted: list[Extracted], sizes: list[int], allow_short: bool) -> list[Variant]:
-    variants = []
-    for size in sorted(set(sizes)):
-        name = f"quantity-{size}"
-        build = selected(recipe, name, {"quotas": stack_exchange_quotas(size)}, extracted, allow_short)
-        variants.append(Variant(name, build, {"study": "quantity", "size": size}))
-    return variants
+def quantity(recipe: Recipe, shards_for: ShardsFor, sizes: list[int], allow_short: bool) -> list[Variant]:
+    return [selected(recipe, f"quantity-{size}", {"quotas": stack_exchange_quotas(size)}, shards_for, allow_short,
+                     {"study": "quantity", "size": size}) for size in sorted(set(sizes))]
 
 
-def quality(recipe: Recipe, extracted: list[Extracted], sizes: list[int], allow_short: bool) -> list[Variant]:
+def quality(recipe: Recipe, shards_for: ShardsFor, sizes: list[int], allow_short: bool) -> list[Variant]:
     variants = []
     for size in sorted(set(sizes)):
         filtered_name, unfiltered_name = f"quality-filtered-{size}", f"quality-unfiltered-{size}"
-        kept = selected(recipe, filtered_name, {"quotas": stack_exchange_quotas(size)}, extracted, allow_short)
+        filtered = selected(recipe, filtered_name, {"quotas": stack_exchange_quotas(size)}, shards_for, allow_short,
+                            {"study": "quality", "size": size, "filtered": True})
+        kept = filtered.build
         chain = [name for name in recipe.filters["stackexchange"].chain if name not in QUALITY_FILTERS] \
             if "stackexchange" in recipe.filters else []
         changes: dict[str, Any] = {
@@ -88,12 +95,10 @@ def quality(recipe: Recipe, extracted: list[Extracted], sizes: list[int], allow_
         }
         for subset in STACK_EXCHANGE:
             changes[f"sampling.{subset}.counts"] = site_counts(kept, subset)
-        variants.append(Variant(filtered_name, kept, {"study": "quality", "size": size, "filtered": True}))
-        variants.append(Variant(
-            unfiltered_name, selected(recipe, unfiltered_name, changes, extracted, allow_short),
-            {"study": "quality", "size": size, "filtered": False, "site_mix_of": filtered_name,
-             "filters_left_out": list(QUALITY_FILTERS)},
-        ))
+        variants.append(filtered)
+        variants.append(selected(recipe, unfiltered_name, changes, shards_for, allow_short,
+                                 {"study": "quality", "size": size, "filtered": False, "site_mix_of": filtered_name,
+                                  "filters_left_out": list(QUALITY_FILTERS)}))
     return variants
 
 
@@ -104,17 +109,14 @@ def site_counts(build: Build, subset: str) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def diversity(recipe: Recipe, extracted: list[Extracted], sizes: list[int], allow_short: bool) -> list[Variant]:
-    variants = []
-    for size in sorted(set(sizes)):
-        for source, quotas in (("stackexchange", stack_exchange_quotas(size)), ("wikihow", only_quota("wikihow", size))):
-            name = f"diversity-{source}-{size}"
-            build = selected(recipe, name, {"quotas": quotas}, extracted, allow_short)
-            variants.append(Variant(name, build, {"study": "diversity", "size": size, "source": source}))
-    return variants
+def diversity(recipe: Recipe, shards_for: ShardsFor, sizes: list[int], allow_short: bool) -> list[Variant]:
+    return [selected(recipe, f"diversity-{source}-{size}", {"quotas": quotas}, shards_for, allow_short,
+                     {"study": "diversity", "size": size, "source": source})
+            for size in sorted(set(sizes))
+            for source, quotas in (("stackexchange", stack_exchange_quotas(size)), ("wikihow", only_quota("wikihow", size)))]
 
 
-PLANS: dict[str, Callable[[Recipe, list[Extracted], list[int], bool], list[Variant]]] = {
+PLANS: dict[str, Callable[[Recipe, ShardsFor, list[int], bool], list[Variant]]] = {
     "quantity": quantity,
     "quality": quality,
     "diversity": diversity,
@@ -127,25 +129,32 @@ def run_ablation(
     inputs: list[tuple[str, Path]],
     out_dir: Path,
     sizes: list[int],
-    workers: int = 1,
-    cache_dir: Path | None = None,
+    execution: Execution = Execution(),
     allow_short: bool = False,
     on_units: Callable[[list[Unit]], None] = lambda units: None,
-    on_done: Callable[[Extracted], None] = lambda e: None,
+    on_done: Callable[[Shards], None] = lambda shards: None,
 ) -> list[Variant]:
-    """Extract once, select every variant, then write each to ``out_dir/<variant>/``."""
+    """Extract once per way of judging, select every variant, then write each to ``out_dir/<variant>/``."""
     if study not in PLANS:
         raise ValueError(f"unknown study {study!r}; known: {', '.join(STUDIES)}")
     if not sizes or any(size <= 0 for size in sizes):
         raise ValueError("sizes must be whole numbers > 0")
     units = expand_inputs(inputs)
     on_units(units)
-    extracted = extract_all(units, recipe, workers, cache_dir, on_done)
-    variants = PLANS[study](recipe, extracted, sizes, allow_short)
-    for v in variants:
-        card = v.build.outputs.card
-        card["ablation"] = {"variant": v.name, **v.notes}
-        card["inputs"] = inputs_record(extracted, out_dir / v.name)
-    for v in variants:
-        write_outputs(out_dir / v.name, v.build.outputs)
+    with locked(out_dir), ExitStack() as stack:
+        extractions: dict[str, list[Shards]] = {}
+
+        def shards_for(variant_recipe: Recipe) -> list[Shards]:
+            key = repr((sorted(variant_recipe.filters.items()), variant_recipe.seed))  # what the workers judge by
+            if key not in extractions:
+                extractions[key] = stack.enter_context(extracted(variant_recipe, units, execution, out_dir, on_done))
+            return extractions[key]
+
+        variants = PLANS[study](recipe, shards_for, sizes, allow_short)
+        for v in variants:
+            card = v.build.outputs.card
+            card["ablation"] = {"variant": v.name, **v.notes}
+            card["inputs"] = inputs_record(v.shards, out_dir / v.name)
+        for v in variants:
+            write_set(out_dir / v.name, v.build.outputs)
     return variants

@@ -1,56 +1,46 @@
-"""The build: inputs -> candidates -> filters -> decontamination and deduplication -> quota sampling -> manifest bytes.
+"""The build, in named stages: plan the units, extract each (in workers), select across units.
 
-Extraction is the only heavy step and is independent per input unit (a site, a task folder, a dump
-pair), so it runs in a process pool and is cached per unit as Parquet, keyed by the unit's bytes,
-the reader's version and the reader's settings. Everything after it is cheap and runs in one
-process in a fixed order, which is what makes the output independent of the worker count.
+1. ``expand_inputs``: what the user passed -> units (a site, a task folder, a dump pair), sorted.
+2. ``extract_units``: per unit, in a worker (``extract.py``, run by ``executors.py``): read, judge
+   every candidate, write the unit's survivors and rejects as Parquet shards, which are also the
+   cache. Only counts and paths come back.
+3. ``select``: in this process, over the survivors only (a few percent of a dump): exact
+   duplicates, contamination by dev/test prompts, near duplicates, then quota sampling. Every step
+   takes candidates in one fixed order (source, then id), which is what makes the output
+   independent of the worker count and the executor.
+4. publishing the set is ``publish.py``'s.
+
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import gc
-import hashlib
-import inspect
 import os
+import shutil
 import statistics
+import tempfile
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import __version__
-from .errors import InputError
-from .filters import Decision, build_chain, judge
-from .manifest import CARD_SCHEMA, Outputs, digest, file_sha256, jsonl_bytes
 from .dedup import contamination, duplicate_of, near_duplicates
+from .errors import InputError
+from .executors import run_tasks
+from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, hashed_files, read_survivors
+from .filters import Decision
+from .manifest import CARD_SCHEMA, Outputs, digest, jsonl_bytes
 from .recipe import SOURCE_NAMES, Recipe, Sampling, source_module
-from .records import SUBSETS, Candidate, canonical_json
+from .records import SUBSETS, Candidate
 from .sampling import draw, ordered_groups
 
-HELD_OUT = ("dev", "test")
+POOL_BYTES_PER_WORKER = 32 << 20  # below this much uncached input per worker, a pool costs more than it saves
 
 
 class ShortfallError(Exception):
     """A subset has fewer eligible candidates than its quota."""
-
-
-@dataclass(frozen=True)
-class Unit:
-    source: str
-    path: Path
-
-
-@dataclass
-class Extracted:
-    unit: Unit
-    candidates: list[Candidate]
-    skipped: Counter
-    files: list[dict[str, Any]]  # every file read: path, bytes, sha256
-    cached: bool = False
 
 
 @dataclass
@@ -61,7 +51,17 @@ class Build:
     warnings: list[str] = field(default_factory=list)
 
 
-# -- inputs ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Execution:
+    """How the per-unit stage runs: ``workers`` None picks a count from the units and cores."""
+
+    executor: str = "local"
+    workers: int | None = None
+    ray_address: str | None = None
+    cache_dir: Path | None = None
+
+
+# -- 1. units --------------------------------------------------------------------------------------
 
 
 def expand_inputs(inputs: Iterable[tuple[str, Path]]) -> list[Unit]:
@@ -73,237 +73,100 @@ def expand_inputs(inputs: Iterable[tuple[str, Path]]) -> list[Unit]:
     return sorted(units, key=lambda u: (SOURCE_NAMES.index(u.source), u.path.as_posix()))
 
 
-def files_of(unit: Unit, settings: Any) -> list[Path]:
-    """Every file a unit's candidates depend on under these reader settings (the cache key and the
-    card's inputs cover exactly these)."""
-    module = source_module(unit.source)
-    if hasattr(module, "files"):  # files(unit) or, when settings decide what is read, files(unit, settings)
-        wants_settings = len(inspect.signature(module.files).parameters) > 1
-        return list(module.files(unit.path, settings) if wants_settings else module.files(unit.path))
-    if unit.path.is_file():
-        return [unit.path]
-    return sorted(p for p in unit.path.rglob("*") if p.is_file())
+# -- 2. extraction ---------------------------------------------------------------------------------
 
 
-# -- extraction (one process per unit, cached) -----------------------------------------------------
-
-
-@contextmanager
-def cyclic_gc_paused():
-    """Candidates hold no reference cycles, so while hundreds of thousands of them are made or
-    unpickled the cyclic collector only rescans the growing pile again and again (it was most of
-    the time spent receiving a worker's result). Reference counting still frees everything."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def extract(unit: Unit, recipe: Recipe, cache_dir: Path | None) -> Extracted:
-    with cyclic_gc_paused():
-        return _extract(unit, recipe, cache_dir)
-
-
-def _extract(unit: Unit, recipe: Recipe, cache_dir: Path | None) -> Extracted:
-    module = source_module(unit.source)
-    settings = recipe.sources.get(unit.source) or module.Settings()
-    files = []
-    for path in files_of(unit, settings):
-        size, sha = file_sha256(path)
-        files.append({"path": path, "bytes": size, "sha256": sha})
-    key = cache_key(unit, module.VERSION, settings, recipe.seed, files)
-    cache_file = cache_dir / unit.source / f"{key}.parquet" if cache_dir else None
-    if cache_file is not None and cache_file.is_file():
-        candidates, skipped = read_cache(cache_file)
-        return Extracted(unit, candidates, skipped, files, cached=True)
-    skipped: Counter = Counter()
-    candidates = list(module.read(unit.path, settings, recipe.seed, skipped))
-    if cache_file is not None:
-        write_cache(cache_file, candidates, skipped)
-    return Extracted(unit, candidates, skipped, files)
-
-
-def cache_key(unit: Unit, version: int, settings: Any, seed: int, files: list[dict[str, Any]]) -> str:
-    material = canonical_json(
-        {
-            "source": unit.source,
-            "version": version,
-            "settings": _plain(dataclasses.asdict(settings)),
-            "seed": seed,
-            "files": [[f["path"].name, f["sha256"]] for f in files],
-            # readers derive ids and sites from names (a site folder, a CSV's stem), not only bytes
-            "unit": [unit.path.parent.name, unit.path.name],
-        }
-    )
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return "nan"
-    return value
-
-
-CACHE_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("group", "string"),
-                 ("rank", "float64"), ("messages", "string"), ("meta", "string"))
-
-
-def write_cache(path: Path, candidates: list[Candidate], skipped: Counter) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    import pyarrow as pa  # only when caching: worker start-up pays for what it uses
-    import pyarrow.parquet as pq
-
-    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in CACHE_COLUMNS])
-    table = pa.Table.from_pylist([c.to_row() for c in candidates], schema=schema)
-    table = table.replace_schema_metadata({"skipped": canonical_json(dict(skipped))})
-    temp = path.with_suffix(f".{os.getpid()}.tmp")
-    pq.write_table(table, temp, compression="zstd")
-    os.replace(temp, path)
-
-
-def read_cache(path: Path) -> tuple[list[Candidate], Counter]:
-    import json
-
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    skipped = Counter(json.loads(table.schema.metadata[b"skipped"]))
-    return [Candidate.from_row(row) for row in table.to_pylist()], skipped
-
-
-def worker_context(units: list[Unit]):
-    """Workers forked from a server that has already imported the readers these units need: no
-    fork of a parent with threads (the progress bar), and no per-worker import cost as with spawn."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload([__name__, *sorted({f"lima_curate.sources.{u.source}" for u in units})])
-    return context
-
-
-def extract_all(
+def extract_units(
     units: list[Unit],
     recipe: Recipe,
-    workers: int,
-    cache_dir: Path | None,
-    on_done: Callable[[Extracted], None] = lambda e: None,
-) -> list[Extracted]:
-    if workers <= 1 or len(units) <= 1:
-        results = []
-        for unit in units:
-            results.append(extract(unit, recipe, cache_dir))
-            on_done(results[-1])
-        return results
-    # Paused for the whole pool: results are unpickled by the executor's own thread, before result().
-    with cyclic_gc_paused(), ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(units)) as pool:
-        futures = [pool.submit(extract, unit, recipe, cache_dir) for unit in units]
-        results = []
-        for future in futures:  # in unit order, whatever finishes first
-            results.append(future.result())
-            on_done(results[-1])
-        return results
+    shard_dir: Path,
+    execution: Execution,
+    on_done: Callable[[Shards], None] = lambda shards: None,
+) -> list[Shards]:
+    """Each unit's shards, from the cache where a complete entry exists, else from a worker. With a
+    cache folder, a file's sha256 is remembered by size, mtime and inode."""
+    found: dict[int, Shards] = {}
+    tasks, positions = [], []
+    for position, unit in enumerate(units):
+        files = hashed_files(unit, recipe, memo=execution.cache_dir)
+        key = cache_key(unit, recipe, files)
+        hit = cached_shards(unit, files, shard_dir, key)
+        if hit is not None:
+            found[position] = hit
+            on_done(hit)
+        else:
+            tasks.append((unit, recipe, files, shard_dir, key))
+            positions.append(position)
+    workers = worker_count(execution.workers, tasks)
+    for position, shards in zip(positions, run_tasks(tasks, execution.executor, workers, execution.ray_address, on_done)):
+        found[position] = shards
+    return [found[position] for position in range(len(units))]
 
 
-# -- selection -------------------------------------------------------------------------------------
+def worker_count(requested: int | None, tasks: list[tuple]) -> int:
+    """What was asked for, or: one per uncached unit, at most one per core and one per
+    ``POOL_BYTES_PER_WORKER`` of uncached input, so small or warm builds run without a pool."""
+    if requested is not None:
+        return requested
+    size = sum(f["bytes"] for task in tasks for f in task[2])
+    return max(1, min(len(tasks), os.cpu_count() or 1, size // POOL_BYTES_PER_WORKER))
 
 
-def reject_row(candidate: Candidate, decision: Decision) -> dict[str, Any]:
-    return {
-        "id": candidate.id,
-        "source": candidate.source,
-        "subset": candidate.subset,
-        "filter": decision.filter,
-        "score": decision.score,
-        "reason": decision.reason,
-        "url": candidate.meta.get("url", ""),
-    }
+# -- 3. selection ----------------------------------------------------------------------------------
 
 
-def opening(candidate: Candidate) -> Candidate:
-    """What a source's filters judge: the first exchange. A dialogue chain's later turns are short
-    comments with rules of their own (see the reader); its question and answer must pass like any
-    single-turn example's."""
-    if len(candidate.messages) <= 2:
-        return candidate
-    return dataclasses.replace(candidate, messages=candidate.messages[:2])
+@dataclass
+class Pools:
+    """The survivors of every unit, in the build's fixed order, and what the units counted."""
+
+    kept: list[Candidate]
+    held_out: dict[str, list[Candidate]]
+    dropped: Counter  # "source/filter" -> candidates dropped
+    unknown_sites: Counter
+    excluded_sites: Counter
 
 
-def check_unique_ids(extracted: list[Extracted]) -> None:
-    """Ids key everything downstream (rejects, drift reports, training); two inputs must never share one."""
+def gather(shards: list[Shards]) -> Pools:
     first: dict[str, Path] = {}
-    for e in extracted:
-        for candidate in e.candidates:
-            if candidate.id in first:
-                raise InputError(e.unit.path, f"example id {candidate.id!r} is also given by {first[candidate.id]}")
-            first[candidate.id] = e.unit.path
-
-
-def select(recipe: Recipe, extracted: list[Extracted], allow_short: bool) -> Build:
-    chains = {source: build_chain(settings) for source, settings in recipe.filters.items()}
-    pools: dict[str, list[Candidate]] = defaultdict(list)
-    held_out: dict[str, list[Candidate]] = defaultdict(list)
-    rejects: list[dict[str, Any]] = []
-    dropped: Counter = Counter()
-    unknown_sites: Counter = Counter()
-    excluded: Counter = Counter()
-    seen_exact: dict[str, Candidate] = {}
     kept: list[Candidate] = []
+    held_out: dict[str, list[Candidate]] = defaultdict(list)
+    dropped: Counter = Counter()
+    unknown: Counter = Counter()
+    excluded: Counter = Counter()
+    for s in shards:
+        for candidate in read_survivors(s.survivors):
+            if candidate.id in first:  # ids key everything downstream: two inputs must never share one
+                raise InputError(s.unit.path, f"example id {candidate.id!r} is also given by {first[candidate.id]}")
+            first[candidate.id] = s.unit.path
+            split = candidate.meta.get("split", "train")
+            (held_out[split] if split in HELD_OUT else kept).append(candidate)
+        dropped.update({f"{s.unit.source}/{name}": n for name, n in s.counts["dropped"].items()})
+        unknown.update(s.counts["unknown"])
+        excluded.update(s.counts["excluded"])
+    kept.sort(key=lambda c: (SOURCE_NAMES.index(c.source), c.id))
+    return Pools(kept, held_out, dropped, unknown, excluded)
+
+
+def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
+    pools = gather(shards)
+    rejects: list[dict[str, Any]] = []
 
     def reject(candidate: Candidate, decision: Decision) -> None:
+        from .extract import reject_row
+
         rejects.append(reject_row(candidate, decision))
-        dropped[f"{candidate.source}/{decision.filter}"] += 1
+        pools.dropped[f"{candidate.source}/{decision.filter}"] += 1
 
-    check_unique_ids(extracted)
-    candidates = sorted(
-        (c for e in extracted for c in e.candidates), key=lambda c: (SOURCE_NAMES.index(c.source), c.id)
-    )
-    for candidate in candidates:
-        split = candidate.meta.get("split", "train")
-        if split in HELD_OUT:
-            held_out[split].append(candidate)
-            continue
-        if candidate.subset == "unknown":
-            unknown_sites[candidate.group] += 1
-            continue
-        if candidate.subset == "excluded":
-            excluded[candidate.group] += 1
-            continue
-        decision, scores = judge(opening(candidate), chains.get(candidate.source, []))
-        if decision is None:
-            decision = duplicate_of(candidate, seen_exact)
-        if decision is not None:
-            reject(candidate, decision)
-            continue
-        if scores:
-            candidate = dataclasses.replace(candidate, meta={**candidate.meta, "filter_scores": scores})
-        kept.append(candidate)
-
-    leaks = contamination(kept, held_out, recipe.decontam.ngram, recipe.decontam.threshold)
-    kept = drop(kept, leaks, reject)
-    near = near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm)
-    kept = drop(kept, near, reject)
+    seen: dict[str, Candidate] = {}
+    kept = drop(pools.kept, {c.id: d for c in pools.kept if (d := duplicate_of(c, seen)) is not None}, reject)
+    kept = drop(kept, contamination(kept, pools.held_out, recipe.decontam.ngram, recipe.decontam.threshold), reject)
+    kept = drop(kept, near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm), reject)
+    by_subset: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in kept:
-        pools[candidate.subset].append(candidate)
+        by_subset[candidate.subset].append(candidate)
 
-    chosen: dict[str, list[Candidate]] = {}
-    eligible: dict[str, int] = {}
-    shortfalls = {}
-    for subset in SUBSETS:
-        quota = recipe.quotas.get(subset, 0)
-        if quota == 0:
-            continue
-        pool = not_chosen_yet(pools.get(subset, []), chosen)
-        eligible[subset] = len(pool)
-        how = recipe.sampling.get(subset) or Sampling()
-        picks = take_counts(pool, how, recipe.seed, subset) if how.counts else draw(pool, quota, how, recipe.seed, subset)
-        if len(picks) < quota:
-            shortfalls[subset] = (quota, len(picks))
-        chosen[subset] = sorted(picks, key=lambda c: c.id)
+    chosen, eligible, shortfalls = sample(recipe, by_subset)
+    places = eligible_rows(recipe, by_subset, chosen)
     if shortfalls and not allow_short:
         (subset, (quota, have)), *others = shortfalls.items()
         also = "".join(f"; {s} is short too ({n} of {q})" for s, (q, n) in others)
@@ -313,11 +176,11 @@ def select(recipe: Recipe, extracted: list[Extracted], allow_short: bool) -> Bui
         )
 
     warnings = [f"unknown Stack Exchange site {site!r} ({n} candidates) is not in the site list: add it "
-                f"to filters/stackexchange_sites.toml to use it" for site, n in sorted(unknown_sites.items())]
-    warnings += uncategorised_warnings(recipe, pools.get("wikihow", []))
+                f"to filters/stackexchange_sites.toml to use it" for site, n in sorted(pools.unknown_sites.items())]
+    warnings += uncategorised_warnings(recipe, by_subset.get("wikihow", []))
     manifest = jsonl_bytes(c.manifest_line() for subset in SUBSETS for c in chosen.get(subset, []))
-    dev = jsonl_bytes(c.manifest_line() for c in sorted(held_out["dev"], key=lambda c: c.id))
-    test = jsonl_bytes(c.manifest_line() for c in sorted(held_out["test"], key=lambda c: c.id))
+    dev = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["dev"], key=lambda c: c.id))
+    test = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["test"], key=lambda c: c.id))
     rejects.sort(key=lambda r: r["id"])
     card = {
         "schema": CARD_SCHEMA,
@@ -340,15 +203,46 @@ def select(recipe: Recipe, extracted: list[Extracted], allow_short: bool) -> Bui
         },
         "total": sum(len(p) for p in chosen.values()),
         "shortfalls": {s: {"quota": q, "eligible": n} for s, (q, n) in shortfalls.items()},
-        "rejects": dict(sorted(dropped.items())),
-        "unknown_sites": dict(sorted(unknown_sites.items())),
-        "excluded_sites": dict(sorted(excluded.items())),
-        "held_out": {split: len(held_out[split]) for split in HELD_OUT},
+        "rejects": dict(sorted(pools.dropped.items())),
+        "unknown_sites": dict(sorted(pools.unknown_sites.items())),
+        "excluded_sites": dict(sorted(pools.excluded_sites.items())),
+        "held_out": {split: len(pools.held_out[split]) for split in HELD_OUT},
         "digest": digest(manifest),
-        "files": {"dev.jsonl": digest(dev) if dev else None, "test.jsonl": digest(test) if test else None},
     }
-    outputs = Outputs(manifest=manifest, dev=dev, test=test, rejects=jsonl_bytes(map(canonical_json, rejects)), card=card)
+    outputs = Outputs(manifest=manifest, dev=dev, test=test, card=card,
+                      reject_shards=[s.rejects for s in shards], rejects=rejects, eligible=places)
     return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings)
+
+
+def sample(recipe: Recipe, by_subset: dict[str, list[Candidate]]) -> tuple[dict[str, list[Candidate]], dict[str, int], dict[str, tuple[int, int]]]:
+    """Each subset's picks (sorted by id), its eligible count, and the subsets that fell short."""
+    chosen: dict[str, list[Candidate]] = {}
+    eligible: dict[str, int] = {}
+    shortfalls = {}
+    for subset in SUBSETS:
+        quota = recipe.quotas.get(subset, 0)
+        if quota == 0:
+            continue
+        pool = not_chosen_yet(by_subset.get(subset, []), chosen)
+        eligible[subset] = len(pool)
+        how = recipe.sampling.get(subset) or Sampling()
+        picks = take_counts(pool, how, recipe.seed, subset) if how.counts else draw(pool, quota, how, recipe.seed, subset)
+        if len(picks) < quota:
+            shortfalls[subset] = (quota, len(picks))
+        chosen[subset] = sorted(picks, key=lambda c: c.id)
+    return chosen, eligible, shortfalls
+
+
+def eligible_rows(recipe: Recipe, by_subset: dict[str, list[Candidate]], chosen: dict[str, list[Candidate]]) -> list[dict[str, Any]]:
+    """Where each eligible candidate stood: its place in its group's order, and whether it was drawn."""
+    drawn = {c.id for picks in chosen.values() for c in picks}
+    rows = []
+    for subset in sorted(by_subset):
+        how = recipe.sampling.get(subset) or Sampling()
+        for group, members in ordered_groups(by_subset[subset], how, recipe.seed, subset).items():
+            rows += [{"id": c.id, "subset": subset, "group": group, "rank": float(c.rank), "position": place,
+                      "group_size": len(members), "chosen": c.id in drawn} for place, c in enumerate(members, 1)]
+    return rows
 
 
 def uncategorised_warnings(recipe: Recipe, pool: list[Candidate]) -> list[str]:
@@ -403,44 +297,86 @@ def length_stats(picks: list[Candidate]) -> dict[str, Any]:
 # -- the whole build -------------------------------------------------------------------------------
 
 
-def inputs_record(extracted: list[Extracted], relative_to: Path) -> list[dict[str, Any]]:
+def inputs_record(shards: list[Shards], relative_to: Path) -> list[dict[str, Any]]:
     """The card's inputs: what the user passed (relative to the output folder) and every file read."""
     from .pull import lock_urls
 
-    urls = lock_urls(e.unit.path for e in extracted)
+    urls = lock_urls(s.unit.path for s in shards)
     records = []
-    for e in extracted:
+    for s in shards:
+        base = s.unit.path.parent if s.unit.path.is_file() else s.unit.path
         records.append(
             {
-                "source": e.unit.source,
-                "path": os.path.relpath(e.unit.path.resolve(), relative_to.resolve()).replace(os.sep, "/"),
+                "source": s.unit.source,
+                "path": os.path.relpath(s.unit.path.resolve(), relative_to.resolve()).replace(os.sep, "/"),
                 "files": [
-                    {"name": os.path.relpath(f["path"], e.unit.path.parent if e.unit.path.is_file() else e.unit.path).replace(os.sep, "/"),
-                     "bytes": f["bytes"], "sha256": f["sha256"], **({"url": urls[f["sha256"]]} if f["sha256"] in urls else {})}
-                    for f in e.files
+                    {"name": os.path.relpath(f["path"], base).replace(os.sep, "/"), "bytes": f["bytes"], "sha256": f["sha256"],
+                     **({"url": urls[f["sha256"]]} if f["sha256"] in urls else {})}
+                    for f in s.files
                 ],
-                "skipped": dict(sorted(e.skipped.items())),
+                "skipped": s.counts["skipped"],
             }
         )
     return records
 
 
-def run_build(
+@contextmanager
+def shard_folder(execution: Execution, near: Path) -> Iterator[Path]:
+    """The cache folder, or a folder for this build alone (removed after it). Ray's workers may
+    run on other nodes, so theirs sits beside the output folder rather than in this node's /tmp."""
+    if execution.cache_dir is not None:
+        yield execution.cache_dir
+        return
+    parent = near if execution.executor == "ray" else None
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".lima-shards-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def extracted(
+    recipe: Recipe,
+    units: list[Unit],
+    execution: Execution,
+    near: Path,
+    on_done: Callable[[Shards], None] = lambda shards: None,
+) -> Iterator[list[Shards]]:
+    """Every unit's shards, valid inside the block (shards of a build without a cache are removed after it)."""
+    with shard_folder(execution, near) as folder:
+        yield extract_units(units, recipe, folder, execution, on_done)
+
+
+@contextmanager
+def building(
     recipe: Recipe,
     inputs: list[tuple[str, Path]],
     out_dir: Path,
-    workers: int = 1,
-    cache_dir: Path | None = None,
+    execution: Execution = Execution(),
     allow_short: bool = False,
     on_units: Callable[[list[Unit]], None] = lambda units: None,
-    on_done: Callable[[Extracted], None] = lambda e: None,
+    on_done: Callable[[Shards], None] = lambda shards: None,
     units: list[Unit] | None = None,
-) -> Build:
+) -> Iterator[Build]:
     """Build from what the user passed (``inputs``) or, for ``verify``, from the very units a card
-    records (``units``), which need no expanding again."""
+    records (``units``). The result is valid inside the block: its rejects live in the shards."""
     units = expand_inputs(inputs) if units is None else units
     on_units(units)
-    extracted = extract_all(units, recipe, workers, cache_dir, on_done)
-    build = select(recipe, extracted, allow_short)
-    build.outputs.card["inputs"] = inputs_record(extracted, out_dir)
-    return build
+    with extracted(recipe, units, execution, out_dir.parent, on_done) as shards:
+        result = select(recipe, shards, allow_short)
+        result.outputs.card["inputs"] = inputs_record(shards, out_dir)
+        yield result
+
+
+def run_build(recipe: Recipe, inputs: list[tuple[str, Path]], out_dir: Path, execution: Execution = Execution(),
+              allow_short: bool = False, **progress: Any) -> Build:
+    """Build and publish the set into ``out_dir`` (held against a second build while it runs)."""
+    from .publish import locked, write_set
+
+    with locked(out_dir), building(recipe, inputs, out_dir, execution, allow_short, **progress) as result:
+        write_set(out_dir, result.outputs)
+    return result
+

@@ -28,7 +28,6 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_RECIPE = Path("filters/lima.toml")
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 # Options shared by the commands that build manifests (build, ablate ...).
 InputsOption = Annotated[List[str], typer.Option(
@@ -38,7 +37,14 @@ InputsOption = Annotated[List[str], typer.Option(
 )]
 RecipeOption = Annotated[Path, typer.Option("--recipe", "-r", help="Recipe TOML (quotas, filters, seed).")]
 SeedOption = Annotated[Optional[int], typer.Option(help="Override the recipe's seed.")]
-WorkersOption = Annotated[int, typer.Option("--workers", "-j", min=1, help="Processes for extraction.")]
+WorkersOption = Annotated[Optional[int], typer.Option(
+    "--workers", "-j", min=1, show_default=False,
+    help="Processes (or Ray CPUs) for extraction. Default: one per input that is not cached yet, at most one per "
+    "core, and none beside this process for small inputs.")]
+ExecutorOption = Annotated[str, typer.Option(
+    "--executor", help="Where units are extracted: local (a process pool) or ray (Ray tasks; pip install 'lima-curate[ray]').")]
+RayAddressOption = Annotated[Optional[str], typer.Option(
+    "--ray-address", help="A running Ray cluster (auto, or HOST:PORT; docs/scale.md). Default: start a local Ray for this build.")]
 CacheDirOption = Annotated[Optional[Path], typer.Option(
     help="Extraction cache (Parquet per input). Default: $LIMA_DATA/cache or ./data/cache.")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Extract everything afresh, and cache nothing.")]
@@ -111,7 +117,7 @@ def with_progress(run: Callable[..., Any], **kwargs: Any) -> Any:
         task = progress.add_task("extracting", total=None, unit="")
         return run(
             on_units=lambda units: progress.update(task, total=len(units)),
-            on_done=lambda e: progress.update(task, advance=1, unit=f"{e.unit.source}: {e.unit.path.name}"),
+            on_done=lambda shards: progress.update(task, advance=1, unit=f"{shards.unit.source}: {shards.unit.path.name}"),
             **kwargs,
         )
 
@@ -120,6 +126,17 @@ def cache_location(cache_dir: Optional[Path], no_cache: bool) -> Optional[Path]:
     if no_cache:
         return None
     return cache_dir or Path(os.environ.get("LIMA_DATA", "data")) / "cache"
+
+
+def execution(executor: str, workers: Optional[int], ray_address: Optional[str], cache_dir: Optional[Path] = None):
+    from .build import Execution
+    from .executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        raise typer.BadParameter(f"{executor!r}: expected one of {', '.join(EXECUTORS)}", param_hint="--executor")
+    if ray_address and executor != "ray":
+        raise typer.BadParameter("--ray-address goes with --executor ray", param_hint="--ray-address")
+    return Execution(executor=executor, workers=workers, ray_address=ray_address, cache_dir=cache_dir)
 
 
 def recipe_with_seed(recipe: Path, seed: Optional[int]):
@@ -135,24 +152,29 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for manifest.jsonl, its card, rejects and dev/test sets.")],
     recipe: RecipeOption = DEFAULT_RECIPE,
     seed: SeedOption = None,
-    workers: WorkersOption = DEFAULT_WORKERS,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     allow_short: AllowShortOption = False,
 ) -> None:
-    """Build a manifest from local dumps with a recipe."""
+    """Build a manifest from local dumps with a recipe.
+
+    The set (manifest, card, rejects, eligible, dev, test) is published into --out all at once,
+    replacing the previous one only when everything is written.
+    """
     from .build import run_build
-    from .manifest import write_outputs
+    from .manifest import MANIFEST
 
     result = with_progress(
-        run_build, recipe=recipe_with_seed(recipe, seed), inputs=parse_inputs(input), out_dir=out, workers=workers,
-        cache_dir=cache_location(cache_dir, no_cache), allow_short=allow_short,
+        run_build, recipe=recipe_with_seed(recipe, seed), inputs=parse_inputs(input), out_dir=out,
+        execution=execution(executor, workers, ray_address, cache_location(cache_dir, no_cache)), allow_short=allow_short,
     )
     for warning in result.warnings:
         errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
-    manifest = write_outputs(out, result.outputs)
     print_summary(result.outputs.card)
-    console.print(f"wrote [bold]{manifest}[/] ({result.outputs.card['total']} examples), digest {result.outputs.card['digest'][:16]}")
+    console.print(f"wrote [bold]{out / MANIFEST}[/] ({result.outputs.card['total']} examples), digest {result.outputs.card['digest'][:16]}")
     for subset, (quota, have) in result.shortfalls.items():
         errors.print(f"[yellow]short:[/] {subset} has {have} of {quota} (--allow-short)", highlight=False)
 
@@ -181,20 +203,25 @@ def print_summary(card: dict[str, Any]) -> None:
 @app.command()
 @fails_cleanly
 def verify(
-    manifest: Path = typer.Argument(..., help="A manifest.jsonl written by `build`, with its card beside it."),
-    workers: WorkersOption = DEFAULT_WORKERS,
+    manifest: Path = typer.Argument(..., help="A manifest.jsonl written by `build` (or its folder), with its card beside it."),
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     show: int = typer.Option(20, help="How many ids to list per kind of difference."),
 ) -> None:
-    """Rebuild a manifest from its card and check that the bytes are identical (exit 1 if not)."""
+    """Check a set against its card and rebuild it from scratch: every file must match (exit 1 if not)."""
+    from .manifest import MANIFEST
     from .verify import verify_manifest
 
-    report = verify_manifest(manifest, workers=workers)
+    if manifest.is_dir():
+        manifest = manifest / MANIFEST
+    report = verify_manifest(manifest, execution(executor, workers, ray_address))
     for line in report.input_problems:
-        errors.print(f"[yellow]input changed:[/] {escape(line)}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]input changed:[/] {escape(line)}", highlight=False, soft_wrap=True)
     if report.ok:
         console.print(f"[green]OK[/] {manifest}: rebuilt byte for byte, digest {report.digest[:16]}")
         return
-    errors.print(f"[bold red]DRIFT[/] {manifest}: the rebuild differs from the file", highlight=False)
+    errors.print(f"[bold red]DRIFT[/] {manifest}: the set differs from its card or its rebuild", highlight=False)
     for label, ids in (
         ("only in the rebuild (added)", report.drift.added),
         ("only in the file (removed)", report.drift.removed),
@@ -205,8 +232,23 @@ def verify(
             for example_id in ids[:show]:
                 errors.print(f"    {example_id}", highlight=False)
     for line in report.other:
-        errors.print(f"  {line}", highlight=False)
+        errors.print(f"  {escape(line)}", highlight=False)
     raise typer.Exit(1)
+
+
+@app.command()
+@fails_cleanly
+def why(
+    example_id: str = typer.Argument(..., metavar="ID", help="An example id, e.g. stackexchange/cooking.stackexchange.com/q12-a34."),
+    folder: Path = typer.Argument(..., metavar="DIR", help="A folder written by `build` (or its manifest.jsonl)."),
+) -> None:
+    """Why a candidate is or is not in a set: the filter, score and reason that dropped it, or where it stood in the draw."""
+    from .explain import explain
+
+    answer = explain(example_id, folder)
+    console.print(answer.text, highlight=False, markup=False, soft_wrap=True)
+    if answer.verdict == "unknown":
+        raise typer.Exit(1)
 
 
 # -- pull ------------------------------------------------------------------------------------------
@@ -536,12 +578,12 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def run_ablation_command(study: str, sizes: list[int], input: list[str], out: Path, recipe: Path, seed: Optional[int],
-                         workers: int, cache_dir: Optional[Path], no_cache: bool, allow_short: bool) -> None:
+                         workers: Optional[int], cache_dir: Optional[Path], no_cache: bool, allow_short: bool) -> None:
     from .ablate import run_ablation
 
     variants = with_progress(
         run_ablation, study=study, recipe=recipe_with_seed(recipe, seed), inputs=parse_inputs(input), out_dir=out,
-        sizes=sizes, workers=workers, cache_dir=cache_location(cache_dir, no_cache), allow_short=allow_short,
+        sizes=sizes, execution=execution("local", workers, None, cache_location(cache_dir, no_cache)), allow_short=allow_short,
     )
     table = Table(title=f"ablation: {study}")
     for column in ("variant", "examples", "per subset", "groups", "digest"):
@@ -565,7 +607,7 @@ def ablate_quantity(
     sizes: str = typer.Option("2000,4000,8000,16000,32000", help="Set sizes, comma-separated; smaller sets nest in larger ones."),
     recipe: RecipeOption = DEFAULT_RECIPE,
     seed: SeedOption = None,
-    workers: WorkersOption = DEFAULT_WORKERS,
+    workers: WorkersOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     allow_short: AllowShortOption = False,
@@ -582,7 +624,7 @@ def ablate_quality(
     size: int = typer.Option(2000, min=1, help="Size of both sets."),
     recipe: RecipeOption = DEFAULT_RECIPE,
     seed: SeedOption = None,
-    workers: WorkersOption = DEFAULT_WORKERS,
+    workers: WorkersOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     allow_short: AllowShortOption = False,
@@ -599,7 +641,7 @@ def ablate_diversity(
     size: int = typer.Option(2000, min=1, help="Size of both sets."),
     recipe: RecipeOption = DEFAULT_RECIPE,
     seed: SeedOption = None,
-    workers: WorkersOption = DEFAULT_WORKERS,
+    workers: WorkersOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     allow_short: AllowShortOption = False,

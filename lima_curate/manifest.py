@@ -1,7 +1,7 @@
 """The manifest contract on disk: ``manifest.jsonl``, its card, the rejects and the held-out sets.
 
-Everything is written atomically (a temporary file in the same folder, then a rename), the card
-last, so an interrupted build leaves either the previous files or the new ones, never half of one.
+A build's files are published together as one set (``publish.py``); this module names them, reads
+them and compares them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
@@ -18,10 +18,11 @@ from typing import Any, Iterable, Iterator
 from .errors import InputError
 from .records import canonical_json
 
-CARD_SCHEMA = 1
+CARD_SCHEMA = 2  # 2: rejects.parquet, eligible.parquet, and the digest of every file of the set under "files"
 MANIFEST = "manifest.jsonl"
 CARD = "manifest.card.json"
-REJECTS = "rejects.jsonl"
+REJECTS = "rejects.parquet"
+ELIGIBLE = "eligible.parquet"
 DEV = "dev.jsonl"
 TEST = "test.jsonl"
 
@@ -83,28 +84,18 @@ def _umask() -> int:
     return mask
 
 
-@dataclass(frozen=True)
+@dataclass
 class Outputs:
-    """The bytes of one build, ready to be written or compared."""
+    """One build's set, ready to be published or compared: the bytes of the small files, and the
+    rejects as the units' shards (in unit order) plus the rows of the steps across units."""
 
     manifest: bytes
     dev: bytes
     test: bytes
-    rejects: bytes
     card: dict[str, Any]
-
-
-def write_outputs(out_dir: Path, outputs: Outputs) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out_dir / REJECTS, outputs.rejects)
-    for name, data in ((DEV, outputs.dev), (TEST, outputs.test)):
-        if data:
-            write_atomic(out_dir / name, data)
-        else:
-            (out_dir / name).unlink(missing_ok=True)
-    write_atomic(out_dir / MANIFEST, outputs.manifest)
-    write_atomic(out_dir / CARD, card_bytes(outputs.card))
-    return out_dir / MANIFEST
+    reject_shards: list[Path] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    eligible: list[dict[str, Any]] = field(default_factory=list)  # every candidate sampling could draw
 
 
 def card_bytes(card: dict[str, Any]) -> bytes:
@@ -121,7 +112,8 @@ def read_card(manifest: Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise InputError(path, f"card is not valid JSON ({error.msg})", error.lineno) from None
     if not isinstance(card, dict) or card.get("schema") != CARD_SCHEMA:
-        raise InputError(path, f"card schema {card.get('schema') if isinstance(card, dict) else None!r} is not {CARD_SCHEMA}")
+        found = card.get("schema") if isinstance(card, dict) else None
+        raise InputError(path, f"card schema {found!r} is not {CARD_SCHEMA} (rebuild the set with this version of lima-curate)")
     missing = [key for key in ("recipe", "digest", "inputs") if key not in card]
     if missing and not card.get("imported"):
         raise InputError(path, f"card lacks {', '.join(missing)}")

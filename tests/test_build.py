@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import parquet_rows
 from se_dump import answer, eligible_pairs, question, site_archive, site_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def test_build_writes_manifest_card_and_rejects(dumps, tmp_path):
     assert card["subsets"]["se_stem"]["groups"].keys() == {"askubuntu.com", "unix.stackexchange.com"}
     assert {i["path"].rsplit("/", 1)[-1] for i in card["inputs"]} == {
         "askubuntu.com", "cooking.stackexchange.com", "travel.stackexchange.com.7z", "unix.stackexchange.com.7z"}
-    rejects = [json.loads(line) for line in (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()]
+    rejects = parquet_rows(tmp_path / "out" / "rejects.parquet")
     assert len(rejects) == 8 and all(r["reason"] and r["filter"] and r["url"].startswith("https://") for r in rejects)
     assert "13 examples" in result.stdout
 
@@ -77,7 +78,9 @@ def test_same_bytes_with_one_and_two_workers_other_cwd_tz_and_locale(dumps, tmp_
     two = build(dumps, tmp_path / "two", "-j", "2", cwd=elsewhere, env={"TZ": "Asia/Kolkata", "LC_ALL": "C", "LANG": "C"})
     assert one.returncode == 0 and two.returncode == 0, two.stderr
     assert (tmp_path / "one" / "manifest.jsonl").read_bytes() == (tmp_path / "two" / "manifest.jsonl").read_bytes()
-    assert (tmp_path / "one" / "rejects.jsonl").read_bytes() == (tmp_path / "two" / "rejects.jsonl").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(p.name for p in (tmp_path / "two").iterdir())
+    for name in ("manifest.card.json", "rejects.parquet", "eligible.parquet"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
 def test_verify_passes_untouched_and_names_the_edited_example(dumps, tmp_path):
@@ -141,7 +144,8 @@ def test_cache_is_reused_and_gives_the_same_bytes(dumps, tmp_path):
     second = cli("build", "--recipe", str(dumps / "recipe.toml"), "--input", f"stackexchange={dumps}",
                  "--out", str(tmp_path / "b"), *args)
     assert first.returncode == 0 and second.returncode == 0
-    assert len(list(cache.rglob("*.parquet"))) == 4
+    shards = sorted(cache.rglob("*.survivors.parquet"))
+    assert len(shards) == 4 and len(list(cache.rglob("*.rejects.parquet"))) == 4
     assert (tmp_path / "a" / "manifest.jsonl").read_bytes() == (tmp_path / "b" / "manifest.jsonl").read_bytes()
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import parquet_rows
+
 from lima_curate.dedup import contamination, duplicate_of, near_duplicates
 from lima_curate.errors import InputError
 from lima_curate.recipe import load_recipe
@@ -122,7 +124,7 @@ def test_planted_near_duplicate_and_test_prompt_are_removed_counted_and_verifiab
     card = json.loads((out / "manifest.card.json").read_text())
     assert card["rejects"] == {"stackexchange/contamination": 1, "stackexchange/near_duplicate": 1}
     assert card["held_out"] == {"dev": 0, "test": 1} and card["total"] == 12
-    rejects = {r["id"]: r for r in map(json.loads, (out / "rejects.jsonl").read_text().splitlines())}
+    rejects = {r["id"]: r for r in parquet_rows(out / "rejects.parquet")}
     near = rejects["stackexchange/unix.stackexchange.com/q900-a901"]
     assert near["filter"] == "near_duplicate" and "stackexchange/unix.stackexchange.com/q100-a101" in near["reason"]
     leak = rejects["stackexchange/travel.stackexchange.com/q4900-a4901"]

@@ -10,7 +10,7 @@ import pytest
 
 from lima_curate.build import run_build
 from lima_curate.errors import InputError
-from lima_curate.manifest import write_outputs
+
 from lima_curate.recipe import load_recipe
 from lima_curate.sources import stackexchange as se
 from lima_curate.verify import verify_manifest
@@ -198,7 +198,6 @@ def recipe_with(tmp_path: Path, se_stem: int, dialogue: int, chains: bool = True
 def test_the_switch_adds_stack_exchange_chains_and_authored_chains_and_verify_passes(tmp_path, dialogue_inputs):
     out = tmp_path / "out"
     result = run_build(recipe_with(tmp_path, se_stem=2, dialogue=3), dialogue_inputs, out)
-    write_outputs(out, result.outputs)
     chosen = {c.id for c in result.chosen["dialogue"]}
     assert chosen == {f"stackexchange/{SITE}/q10-a11-chain", f"stackexchange/{SITE}/q20-a21-chain", "authored/chain-budget"}
     singles = {c.meta["url"] for c in result.chosen["se_stem"]}
@@ -232,7 +231,6 @@ def test_shipped_samples_give_chains_from_their_comment_threads(tmp_path):
         "[stackexchange]\ndialogue_chains = true\n"
     )
     result = run_build(load_recipe(path), [("stackexchange", samples)], out)
-    write_outputs(out, result.outputs)
     chains = result.chosen["dialogue"]
     assert len(chains) == 6 and all(c.id.endswith("-chain") and len(c.messages) >= 4 for c in chains)
     assert all([m["role"] for m in c.messages] == ["user", "assistant"] * (len(c.messages) // 2) for c in chains)

@@ -132,7 +132,7 @@ def is_comments_file(file: Path) -> bool:
     return file.name.endswith(COMMENTS_SUFFIX) or file.name.startswith("RC_")
 
 
-def files(unit: Path) -> list[Path]:
+def files(unit: Path, settings: "Settings | None" = None) -> list[Path]:
     """Every file a unit's candidates depend on (the pair, when both halves exist)."""
     if unit.name.endswith(".wp_source"):
         return [unit, unit.with_suffix(".wp_target")]

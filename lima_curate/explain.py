@@ -1,0 +1,64 @@
+"""``why ID DIR``: what became of one candidate in a published set.
+
+Answers from the set's own files, without rebuilding: ``rejects.parquet`` says which filter or
+check dropped it, with its score and reason; ``eligible.parquet`` says where an eligible candidate
+stood in its group's order and whether it was drawn; dev and test hold the held-out prompts.
+Parquet lookups read only the row groups whose statistics can hold the id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .manifest import DEV, ELIGIBLE, MANIFEST, REJECTS, TEST
+
+
+@dataclass(frozen=True)
+class Answer:
+    verdict: str  # chosen, not drawn, rejected, held out, unknown
+    text: str
+
+
+def explain(example_id: str, folder: Path) -> Answer:
+    folder = Path(folder)
+    if folder.name == MANIFEST:
+        folder = folder.parent
+    if not (folder / MANIFEST).is_file():
+        raise InputError(folder, f"no {MANIFEST} here (a folder written by `lima-curate build`)")
+    rejected = lookup(folder / REJECTS, example_id)
+    if rejected:
+        row = rejected[0]
+        return Answer("rejected", f"{example_id}: rejected by {row['filter']} (score {row['score']:g}): {row['reason']}"
+                      + (f"\n  {row['url']}" if row["url"] else ""))
+    placed = lookup(folder / ELIGIBLE, example_id)
+    if placed:
+        row = placed[0]
+        verdict = "chosen" if row["chosen"] else "not drawn"
+        return Answer(verdict, f"{example_id}: {verdict}: subset {row['subset']}, group {row['group']}, "
+                      f"place {row['position']} of {row['group_size']} in its group's order (rank {row['rank']:g})")
+    for name in (DEV, TEST):
+        if held_out(folder / name, example_id):
+            return Answer("held out", f"{example_id}: held out in {name} (never a training example)")
+    return Answer("unknown", f"{example_id}: not a candidate of this set (no reader yielded it, or its site or "
+                  "source was not part of the build; see the card's unknown_sites and excluded_sites)")
+
+
+def lookup(path: Path, example_id: str) -> list[dict]:
+    if not path.is_file():
+        raise InputError(path, "missing: the set is incomplete or was written by an older lima-curate")
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, filters=[("id", "==", example_id)]).to_pylist()
+    except Exception as error:  # pyarrow raises its own types for damaged files
+        raise InputError(path, f"not a readable Parquet file ({error})") from None
+
+
+def held_out(path: Path, example_id: str) -> bool:
+    if not path.is_file():
+        return False
+    with open(path, encoding="utf-8") as handle:
+        return any(json.loads(line).get("id") == example_id for line in handle if example_id in line)

@@ -1,0 +1,305 @@
+"""The per-unit stage: read one input unit, judge every candidate, write the unit's shards.
+
+This is the only heavy work of a build and the only part that runs in workers (a local process
+pool or Ray tasks, see ``executors.py``). A unit is a site, a task folder, a dump pair. Its worker
+streams the unit's files through the source's reader, runs the recipe's filter chain on each
+candidate as it comes, and writes two Parquet files as it goes:
+
+- ``*.survivors.parquet``: the candidates that passed the chain (their filter scores in
+  ``meta.filter_scores``) and the held-out dev/test candidates;
+- ``*.rejects.parquet``: one row per dropped candidate: id, filter, score, reason, url.
+
+A small JSON marker, written last, holds the counts; its presence is what makes the shards a
+complete cache entry (a killed worker leaves no marker and its shards are never trusted). What
+travels back to the parent is that marker's content and the paths: on Stack Overflow most
+questions fail the score gate, and none of them ever crosses a process boundary as an object.
+
+The cache key covers everything the shards depend on: the unit's names and bytes, the reader's
+version and settings, the source's filter settings, the seed and the tool's version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import json
+import os
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import __version__
+from .errors import InputError
+from .filters import Decision, build_chain, judge
+from .manifest import file_sha256
+from .recipe import Recipe, source_module
+from .records import Candidate, canonical_json
+
+SHARD_FORMAT = 1
+HELD_OUT = ("dev", "test")
+BATCH = 8192  # rows buffered per Parquet write
+
+SURVIVOR_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("group", "string"),
+                    ("rank", "float64"), ("messages", "string"), ("meta", "string"))
+REJECT_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("filter", "string"),
+                  ("score", "float64"), ("reason", "string"), ("url", "string"))
+# Every candidate that sampling could draw: its place in its group's order, and whether it was drawn.
+ELIGIBLE_COLUMNS = (("id", "string"), ("subset", "string"), ("group", "string"), ("rank", "float64"),
+                    ("position", "int64"), ("group_size", "int64"), ("chosen", "bool_"))
+
+
+@dataclass(frozen=True)
+class Unit:
+    source: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Shards:
+    """One unit's extraction as the parent sees it: where its shards are, and what they counted."""
+
+    unit: Unit
+    files: tuple[dict[str, Any], ...]  # every file read: path, bytes, sha256
+    survivors: Path
+    rejects: Path
+    counts: dict[str, Any]  # skipped, dropped (per filter), unknown and excluded (per group), survivors, rejects
+    cached: bool = False
+
+
+# -- what a unit depends on ------------------------------------------------------------------------
+
+
+def files_of(unit: Unit, settings: Any) -> list[Path]:
+    """Every file a unit's candidates depend on under these reader settings (the cache key and the
+    card's inputs cover exactly these)."""
+    module = source_module(unit.source)
+    if hasattr(module, "files"):
+        return list(module.files(unit.path, settings))
+    if unit.path.is_file():
+        return [unit.path]
+    return sorted(p for p in unit.path.rglob("*") if p.is_file())
+
+
+def reader_settings(unit: Unit, recipe: Recipe) -> Any:
+    return recipe.sources.get(unit.source) or source_module(unit.source).Settings()
+
+
+def hashed_files(unit: Unit, recipe: Recipe, memo: Path | None = None) -> tuple[dict[str, Any], ...]:
+    """Path, bytes and sha256 of every file the unit reads; ``memo`` (a cache folder) lets a file
+    whose size, mtime and inode are unchanged skip being hashed again (``verify`` never uses it)."""
+    found = []
+    for path in files_of(unit, reader_settings(unit, recipe)):
+        size, sha = remembered_sha256(path, memo) if memo is not None else file_sha256(path)
+        found.append({"path": path, "bytes": size, "sha256": sha})
+    return tuple(found)
+
+
+def remembered_sha256(path: Path, memo: Path) -> tuple[int, str]:
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev]
+    entry = memo / "hashes" / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]}.json"
+    try:
+        known = json.loads(entry.read_text())
+        if known["stamp"] == stamp:
+            return known["bytes"], known["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    size, sha = file_sha256(path)
+    try:
+        write_json_atomic(entry, {"stamp": stamp, "bytes": size, "sha256": sha})
+    except OSError:
+        pass  # a read-only cache only costs the hashing next time
+    return size, sha
+
+
+def cache_key(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...]) -> str:
+    module = source_module(unit.source)
+    filters = recipe.filters.get(unit.source)
+    material = canonical_json(
+        {
+            "format": SHARD_FORMAT,
+            "tool": __version__,
+            "source": unit.source,
+            "version": module.VERSION,
+            "settings": _plain(dataclasses.asdict(reader_settings(unit, recipe))),
+            "filters": _plain(dataclasses.asdict(filters)) if filters else None,
+            "seed": recipe.seed,
+            "files": [[f["path"].name, f["sha256"]] for f in files],
+            # readers derive ids and sites from names (a site folder, a CSV's stem), not only bytes
+            "unit": [unit.path.parent.name, unit.path.name],
+        }
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return "nan"
+    return value
+
+
+# -- the shards ------------------------------------------------------------------------------------
+
+
+def shard_paths(shard_dir: Path, unit: Unit, key: str) -> tuple[Path, Path, Path]:
+    base = shard_dir / unit.source / key
+    return base.with_suffix(".survivors.parquet"), base.with_suffix(".rejects.parquet"), base.with_suffix(".json")
+
+
+def cached_shards(unit: Unit, files: tuple[dict[str, Any], ...], shard_dir: Path, key: str) -> Shards | None:
+    """The unit's shards when a complete entry exists (its marker was written last)."""
+    survivors, rejects, marker = shard_paths(shard_dir, unit, key)
+    try:
+        counts = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return None
+    if not (survivors.is_file() and rejects.is_file()) or counts.get("format") != SHARD_FORMAT:
+        return None
+    return Shards(unit, files, survivors, rejects, counts, cached=True)
+
+
+class ParquetRows:
+    """Rows written to a Parquet file in batches as they come (never the whole table in memory)."""
+
+    def __init__(self, path: Path, columns: tuple[tuple[str, str], ...]):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in columns])
+        self.names = [name for name, _ in columns]
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        self.buffer: list[dict[str, Any]] = []
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.buffer.append(row)
+        self.count += 1
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.buffer:
+            columns = {name: [row[name] for row in self.buffer] for name in self.names}
+            self.writer.write_batch(pa.record_batch(columns, schema=self.schema))
+            self.buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+def read_survivors(path: Path) -> list[Candidate]:
+    import pyarrow.parquet as pq
+
+    with cyclic_gc_paused():
+        return [Candidate.from_row(row) for row in pq.read_table(path).to_pylist()]
+
+
+def reject_row(candidate: Candidate, decision: Decision) -> dict[str, Any]:
+    return {
+        "id": candidate.id,
+        "source": candidate.source,
+        "subset": candidate.subset,
+        "filter": decision.filter,
+        "score": float(decision.score),
+        "reason": decision.reason,
+        "url": candidate.meta.get("url", ""),
+    }
+
+
+def opening(candidate: Candidate) -> Candidate:
+    """What a source's filters judge: the first exchange. A dialogue chain's later turns are short
+    comments with rules of their own (see the reader); its question and answer must pass like any
+    single-turn example's."""
+    if len(candidate.messages) <= 2:
+        return candidate
+    return dataclasses.replace(candidate, messages=candidate.messages[:2])
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Candidates hold no reference cycles, so while many are made the cyclic collector only
+    rescans the growing pile again and again. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# -- the stage -------------------------------------------------------------------------------------
+
+
+def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard_dir: Path, key: str) -> Shards:
+    """Read, judge and write one unit (in a worker); returns counts and paths only."""
+    survivors_path, rejects_path, marker = shard_paths(shard_dir, unit, key)
+    survivors_path.parent.mkdir(parents=True, exist_ok=True)
+    temp = f".{os.getpid()}.tmp"
+    survivors_temp, rejects_temp = survivors_path.with_name(survivors_path.name + temp), rejects_path.with_name(rejects_path.name + temp)
+    settings = reader_settings(unit, recipe)
+    chain = build_chain(recipe.filters[unit.source]) if unit.source in recipe.filters else []
+    skipped: Counter = Counter()
+    dropped: Counter = Counter()
+    unknown: Counter = Counter()
+    excluded: Counter = Counter()
+    try:
+        survivors = ParquetRows(survivors_temp, SURVIVOR_COLUMNS)
+        rejects = ParquetRows(rejects_temp, REJECT_COLUMNS)
+        with cyclic_gc_paused():
+            for candidate in source_module(unit.source).read(unit.path, settings, recipe.seed, skipped):
+                if candidate.meta.get("split", "train") in HELD_OUT:
+                    survivors.add(candidate.to_row())
+                elif candidate.subset == "unknown":
+                    unknown[candidate.group] += 1
+                elif candidate.subset == "excluded":
+                    excluded[candidate.group] += 1
+                else:
+                    decision, scores = judge(opening(candidate), chain)
+                    if decision is not None:
+                        rejects.add(reject_row(candidate, decision))
+                        dropped[decision.filter] += 1
+                        continue
+                    if scores:
+                        candidate = dataclasses.replace(candidate, meta={**candidate.meta, "filter_scores": scores})
+                    survivors.add(candidate.to_row())
+        survivors.close()
+        rejects.close()
+        counts = {
+            "format": SHARD_FORMAT,
+            "skipped": dict(sorted(skipped.items())),
+            "dropped": dict(sorted(dropped.items())),
+            "unknown": dict(sorted(unknown.items())),
+            "excluded": dict(sorted(excluded.items())),
+            "survivors": survivors.count,
+            "rejects": rejects.count,
+        }
+        os.replace(survivors_temp, survivors_path)
+        os.replace(rejects_temp, rejects_path)
+        write_json_atomic(marker, counts)
+    except OSError as error:
+        raise InputError(error.filename or survivors_path.parent, error.strerror or str(error)) from None
+    finally:
+        for path in (survivors_temp, rejects_temp):
+            path.unlink(missing_ok=True)
+    return Shards(unit, files, survivors_path, rejects_path, counts)
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(canonical_json(value))
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,182 @@
+"""Publishing an output set: manifest, card, rejects, dev and test appear together or not at all.
+
+The set is written into a staging folder beside ``--out`` and swapped in with one rename (an
+atomic exchange of the two folders where the kernel has it, ``renameat2(RENAME_EXCHANGE)``), so a
+reader sees the previous set or the new one, never files of two builds. A kill, a full disk or any
+error before the swap leaves the previous set as it was. A lock file beside ``--out`` keeps a
+second build from writing the same folder at the same time. Files in ``--out`` that are not part
+of a set (a README, say) are carried over to the new folder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import InputError
+from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, card_bytes, file_sha256
+
+SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, DEV, TEST)
+FORMER_SET_FILES = ("rejects.jsonl",)  # written by earlier versions in place of rejects.parquet
+
+
+def lock_path(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.lock"
+
+
+@contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Hold ``--out`` for one build (an advisory lock the kernel drops if the build dies)."""
+    path = lock_path(out_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise InputError(out_dir, f"cannot create the output folder's lock ({error.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise InputError(out_dir, f"another build is writing this folder (pid {holder}); wait for it or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):  # left by a killed build
+            remove_set_folder(stale)
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_set(out_dir: Path, outputs: Outputs) -> Path:
+    """Write the set into a staging folder, then swap it in; returns the manifest's path."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, "exists and is not a folder")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    except OSError as error:
+        raise InputError(out_dir.parent, f"cannot write the output set ({error.strerror})") from None
+    try:
+        files: dict[str, Any] = {MANIFEST: write_file(staging / MANIFEST, outputs.manifest)}
+        for name, data in ((DEV, outputs.dev), (TEST, outputs.test)):
+            files[name] = write_file(staging / name, data) if data else None
+        files[REJECTS] = write_rejects(staging / REJECTS, outputs)
+        files[ELIGIBLE] = write_eligible(staging / ELIGIBLE, outputs)
+        outputs.card["files"] = files
+        write_file(staging / CARD, card_bytes(outputs.card))
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a manifest is for sharing
+        sync_folder(staging)
+        swap_in(staging, out_dir)
+    except OSError as error:
+        what = f"{error.strerror} ({Path(error.filename).name})" if error.filename else str(error.strerror or error)
+        raise InputError(out_dir, f"cannot write the output set: {what}; the previous set is left as it was") from None
+    finally:
+        remove_set_folder(staging)
+    return out_dir / MANIFEST
+
+
+def write_file(path: Path, data: bytes) -> str:
+    from .manifest import digest
+
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest(data)
+
+
+def write_rejects(path: Path, outputs: Outputs) -> str:
+    """Every unit's rejects shard in unit order, then the rejects of the steps across units:
+    streamed batch by batch, whatever the number of rows."""
+    from .extract import REJECT_COLUMNS
+
+    return write_parquet(path, REJECT_COLUMNS, outputs.reject_shards, outputs.rejects)
+
+
+def write_eligible(path: Path, outputs: Outputs) -> str:
+    from .extract import ELIGIBLE_COLUMNS
+
+    return write_parquet(path, ELIGIBLE_COLUMNS, [], outputs.eligible)
+
+
+def write_parquet(path: Path, columns: tuple[tuple[str, str], ...], shards: list[Path], rows: list[dict[str, Any]]) -> str:
+    """The shards' rows, then ``rows``, into one Parquet file; returns its sha256."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in columns])
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for shard in shards:
+            for batch in pq.ParquetFile(shard).iter_batches(batch_size=65536):
+                writer.write_batch(batch)
+        if rows:
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+    return file_sha256(path)[1]
+
+
+def swap_in(staging: Path, out_dir: Path) -> None:
+    """Make ``staging`` the folder ``out_dir``; afterwards ``staging`` holds the previous set."""
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        os.mkdir(staging)  # an empty "previous set" for the caller to remove
+        return
+    if not exchange(staging, out_dir):
+        previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-", dir=out_dir.parent))
+        os.rmdir(previous)
+        os.rename(out_dir, previous)  # between these two renames --out is briefly absent, never mixed
+        os.rename(staging, out_dir)
+        os.rename(previous, staging)
+    for entry in sorted(os.listdir(staging)):
+        if entry not in SET_FILES and entry not in FORMER_SET_FILES:
+            os.rename(staging / entry, out_dir / entry)  # carried over, never lost
+    sync_folder(out_dir.parent)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where the
+    system or file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def remove_set_folder(folder: Path) -> None:
+    """Remove a staging or previous-set folder, but only if it holds nothing but set files."""
+    if not folder.is_dir():
+        return
+    if all(entry in SET_FILES or entry in FORMER_SET_FILES or entry.endswith(".tmp") for entry in os.listdir(folder)):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
