@@ -9,12 +9,15 @@ so an error reads the same with 1, 2 or N workers and with Ray. Only counts and 
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .errors import InputError
 from .extract import Shards, Unit, extract
@@ -113,10 +116,11 @@ def run_on_ray(tasks: Sequence[Task], workers: int, address: str | None, on_done
     started = not ray.is_initialized()
     if started:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address:
-            ray.init(address=address, **options)
-        else:
-            ray.init(num_cpus=max(1, workers), **options)
+        with stderr_kept_unless_failing():  # Ray's start-up notices would break the one-line error contract
+            if address:
+                ray.init(address=address, **options)
+            else:
+                ray.init(num_cpus=max(1, workers), **options)
     remote = ray.remote(num_cpus=1, max_retries=0)(extract)
     refs = [remote.remote(*task) for task in tasks]
     results: list[Shards] = []
@@ -138,5 +142,27 @@ def run_on_ray(tasks: Sequence[Task], workers: int, address: str | None, on_done
         raise
     finally:
         if started:
-            ray.shutdown()
+            with stderr_kept_unless_failing():
+                ray.shutdown()
     return results
+
+
+@contextmanager
+def stderr_kept_unless_failing() -> Iterator[None]:
+    """Hold back what is written to file descriptor 2 inside the block (Ray's notices, from Python
+    and from its C++ core alike); let it through only if the block fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors="replace"))
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
