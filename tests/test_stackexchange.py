@@ -161,3 +161,44 @@ def test_escaped_html_entities_in_bodies_are_decoded_once(tmp_path):
     rows = [question(10, "How can a shell script read a file line by line?"), answer(11, 10, body=body)]
     [c], _ = read_all(site_folder(tmp_path, "unix.stackexchange.com", rows))
     assert c.response.startswith('Write "quoted" text & compare with `a < b`.')
+
+
+def test_questions_out_of_id_order_and_answers_placed_by_a_merge_join_like_any_other(tmp_path):
+    rows = [
+        question(10, "How can a shell script read a file line by line?"),
+        answer(8, 30, score=25),  # moved here by a merge: below its new question's id, before it
+        question(30, "How does a shell script read a file in bulk?"),
+        question(20, "How does a shell script read a file backwards?", score=7),  # out of id order
+        answer(31, 20, score=33),
+        answer(32, 10, score=12),
+        answer(33, 20, score=40, body="<p>better, and later</p>"),
+        question(20, "Which title wins for a repeated id?"),  # a repeated id is skipped and counted
+        answer(34, 30, score=11),
+    ]
+    candidates, skipped = read_all(site_folder(tmp_path, "unix.stackexchange.com", rows))
+    assert [c.id.rsplit("/", 1)[1] for c in candidates] == ["q10-a32", "q20-a33", "q30-a8"]
+    assert [c.meta["title"] for c in candidates] == [
+        "How can a shell script read a file line by line?", "How does a shell script read a file backwards?",
+        "How does a shell script read a file in bulk?"]
+    assert skipped["duplicate_question_id"] == 1
+
+
+def test_question_texts_spilled_across_many_compressed_blocks_read_back_whole(tmp_path):
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
+    rows = []
+    for n in range(1, 1201):
+        body = "<p>" + " ".join(words[(n * k) % 10] + str(n * k) for k in range(300)) + "</p>"
+        rows += [question(2 * n, f"How does case {n} of the parser work?", body=body), answer(2 * n + 1, 2 * n)]
+    settings = se.Settings(site_list=SETTINGS.site_list, title_prompt_share=0.0)  # every prompt is the body
+    candidates, _ = read_all(site_folder(tmp_path, "unix.stackexchange.com", rows), settings)
+    assert len(candidates) == 1200
+    for c in candidates[::97]:
+        n = c.meta["question_id"] // 2
+        assert c.prompt == " ".join(words[(n * k) % 10] + str(n * k) for k in range(300))
+
+
+@pytest.mark.parametrize("score", ["99999999999999999999999", "-99999999999999999999999"])
+def test_a_score_no_dump_can_hold_is_skipped_and_counted(tmp_path, score):
+    rows = [question(10, "How can a shell script read a file line by line?"), answer(11, 10, score=score)]
+    candidates, skipped = read_all(site_folder(tmp_path, "unix.stackexchange.com", rows))
+    assert skipped["invalid_id_or_score"] == 1 and skipped["unanswered_question"] == 1 and not candidates

@@ -7,10 +7,11 @@ unit per site.
 
 One streaming pass over ``Posts.xml``: an lxml parser *target* receives each ``<row>`` as it is
 parsed, so no tree is built and memory does not grow with the rows already read. Only what the join
-needs stays in memory (per answered question: score, title, flags and where its body sits in a spill
-file; per question the best answer so far). Bodies go to an anonymous temporary file, and HTML is
-converted to markdown only at the end and only for answers that pass the score gate, the one part
-of the work that costs more than parsing.
+needs stays in memory, as numbers in arrays (per question: its id, score, closed flag, where its
+texts sit in a spill file, and its best answer so far). A question's texts go to an anonymous
+temporary file in zstd-compressed blocks; an answer's only when its score can pass the gate. HTML
+is converted to markdown only at the end and only for answers that pass the score gate, the one
+part of the work that costs more than parsing.
 
 Dialogue chains (``dialogue_chains = true``): after the Posts.xml pass, a second streaming pass over
 the same unit's ``Comments.xml`` keeps only the comments under answers that passed the score gate,
@@ -40,6 +41,7 @@ from __future__ import annotations
 import re
 import tempfile
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +56,7 @@ from ..markup import html_to_markdown
 from ..records import Candidate, chat, rng_for
 
 NAME = "stackexchange"
-VERSION = 2
+VERSION = 3
 
 POSTS = "Posts.xml"
 COMMENTS = "Comments.xml"
@@ -140,8 +142,8 @@ def files(unit: Path, settings: Settings | None = None) -> list[Path]:
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
     site = site_of(unit)
     subset = subset_of(site, settings)
-    with tempfile.TemporaryFile(buffering=CHUNK) as spill:
-        join = PostJoin(settings, spill, skipped)
+    with tempfile.TemporaryFile(buffering=CHUNK) as questions, tempfile.TemporaryFile(buffering=CHUNK) as answers:
+        join = PostJoin(settings, questions, answers, skipped)
         feed_posts(unit, join)
         yield from join.candidates(site, subset, seed)
         if settings.dialogue_chains and subset.startswith("se_"):
@@ -290,6 +292,7 @@ def feed_from_7z(archive: Path, parser: etree.XMLParser, name: str = POSTS, requ
 class _Question:
     """A question as the candidates need it, read back from the spill file."""
 
+    id: int
     score: int
     title: str
     tags: str
@@ -309,6 +312,8 @@ class _Answer:
 
 
 FIELD_SEP = "\x00"  # cannot occur in XML text, so it separates spilled fields safely
+ID_LIMIT = 1 << 62  # ids and scores beyond this are not numbers a dump holds (and would not fit an array)
+NO_ANSWER = 0  # a_id of a question no answer has been joined to yet (post ids start at 1)
 
 
 class _RowTarget:
@@ -324,23 +329,95 @@ class _RowTarget:
         pass
 
 
-class PostJoin(_RowTarget):
-    """lxml parser target: keeps what the question/answer join needs, spills bodies to disk."""
+class BlockSpill:
+    """Texts appended to a temporary file in blocks of about 1 MiB, each compressed with zstd (texts
+    read back are a few percent of those written, and a block costs ~3-4x less disk than its text).
+    A text is addressed by ``at`` (block number << 21 | offset in the block) and its length. Reads
+    in the order of writing decompress each block once."""
 
-    def __init__(self, settings: Settings, spill: BinaryIO, skipped: Counter):
+    BLOCK = 1 << 20
+    OFFSET_BITS = 21
+
+    def __init__(self, file: BinaryIO):
+        import zstandard
+
+        self.file = file
+        self.buffer = bytearray()
+        self.starts = array("q")  # file offset of each block written
+        self.written = 0
+        self.compress = zstandard.ZstdCompressor(level=1).compress
+        self.decompress = zstandard.ZstdDecompressor().decompress
+        self.cached: tuple[int, bytes] = (-1, b"")
+
+    def append(self, data: bytes) -> int:
+        if self.buffer and len(self.buffer) + len(data) > self.BLOCK:
+            self.flush()
+        at = (len(self.starts) << self.OFFSET_BITS) | len(self.buffer)
+        self.buffer += data
+        return at
+
+    def flush(self) -> None:
+        if self.buffer:
+            block = self.compress(bytes(self.buffer))
+            self.file.seek(self.written)
+            self.file.write(block)
+            self.starts.append(self.written)
+            self.written += len(block)
+            self.buffer.clear()
+
+    def read(self, at: int, length: int) -> bytes:
+        number, offset = at >> self.OFFSET_BITS, at & ((1 << self.OFFSET_BITS) - 1)
+        if number == len(self.starts):
+            return bytes(self.buffer[offset : offset + length])
+        if self.cached[0] != number:
+            end = self.starts[number + 1] if number + 1 < len(self.starts) else self.written
+            self.file.seek(self.starts[number])
+            self.cached = (number, self.decompress(self.file.read(end - self.starts[number])))
+        return self.cached[1][offset : offset + length]
+
+
+class PlainSpill:
+    """Texts appended to a temporary file as they are (answers past the score gate: few, and read
+    back in another order than written)."""
+
+    def __init__(self, file: BinaryIO):
+        self.file = file
+        self.written = 0
+
+    def append(self, data: bytes) -> int:
+        self.file.seek(self.written)
+        self.file.write(data)
+        self.written += len(data)
+        return self.written - len(data)
+
+    def read(self, at: int, length: int) -> bytes:
+        self.file.seek(at)
+        return self.file.read(length)
+
+
+class PostJoin(_RowTarget):
+    """lxml parser target: keeps what the question/answer join needs, spills texts to disk.
+
+    Memory holds numbers only, in parallel arrays with one row per question (about 70 bytes a
+    question): the questions' ids in arrival order, which in a dump is ascending, so a question is
+    found by bisection; its score, closed flag
+    and where its texts sit in the question spill; and its best answer so far (score, id, where its
+    texts sit, or -1 when the answer is under the score gate and its text was never kept). An answer
+    whose question comes later (moved there by a merge) waits in ``pending`` until the end.
+    """
+
+    def __init__(self, settings: Settings, question_spill: BinaryIO, answer_spill: BinaryIO, skipped: Counter):
         self.settings = settings
         self.drop_ids = frozenset(settings.drop_post_ids)
-        self.spill = spill
+        self.question_texts = BlockSpill(question_spill)
+        self.answer_texts = PlainSpill(answer_spill)
         self.skipped = skipped
-        # Memory holds numbers only, in parallel arrays indexed through these two dicts (question id ->
-        # row): about 200 bytes an answered question instead of ~1 KB as objects with their strings.
-        # Each post's texts wait in the spill file as one record (offset and length in *_at, *_len).
-        self.questions: dict[int, int] = {}
-        self.q_score, self.q_closed, self.q_at, self.q_len = array("q"), bytearray(), array("q"), array("q")
-        self.best: dict[int, int] = {}  # question id -> row of its best answer so far
+        self.q_ids, self.q_score, self.q_closed, self.q_at, self.q_len = array("q"), array("q"), bytearray(), array("q"), array("q")
         self.a_score, self.a_id, self.a_at, self.a_len = array("q"), array("q"), array("q"), array("q")
+        self.out_of_order: dict[int, int] = {}  # question id -> row, for the rare question not in ascending order
+        self.out_of_order_ids: dict[int, int] = {}  # and row -> question id
+        self.pending: dict[int, tuple[int, int, int, int]] = {}  # question id not seen yet -> its best answer
         self.latest = ""
-        self.spilled = 0  # bytes written to the spill file so far (it is only appended to while parsing)
 
     def start(self, tag: str, attrib) -> None:
         """Parser target callback, once per element: the hot path, so it does as little as it can."""
@@ -353,6 +430,9 @@ class PostJoin(_RowTarget):
             post_id = int(attrib["Id"])
             score = int(attrib["Score"])
         except (KeyError, ValueError):
+            self.skipped["invalid_id_or_score"] += 1
+            return
+        if not (0 < post_id < ID_LIMIT and -ID_LIMIT < score < ID_LIMIT):
             self.skipped["invalid_id_or_score"] += 1
             return
         if post_id in self.drop_ids:
@@ -370,6 +450,13 @@ class PostJoin(_RowTarget):
         else:
             self.add_answer(post_id, score, body, attrib)
 
+    def row_of(self, question_id: int) -> int | None:
+        ids = self.q_ids
+        at = bisect_left(ids, question_id)
+        if at < len(ids) and ids[at] == question_id and at not in self.out_of_order_ids:
+            return at
+        return self.out_of_order.get(question_id) if self.out_of_order else None
+
     def add_question(self, post_id: int, score: int, body: str, attrib) -> None:
         title = attrib.get("Title")
         if not title:
@@ -378,13 +465,27 @@ class PostJoin(_RowTarget):
         if attrib.get("AnswerCount", "1") == "0":
             self.skipped["unanswered_question"] += 1
             return
-        at, length = self.spill_text(FIELD_SEP.join(
-            (title, attrib.get("Tags", ""), attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), body)))
-        self.questions[post_id] = len(self.q_score)
+        ids = self.q_ids
+        if ids and post_id <= ids[-1]:
+            if self.row_of(post_id) is not None:
+                self.skipped["duplicate_question_id"] += 1
+                return
+            # keep q_ids ascending for bisection: the row repeats the last id, its own is kept aside
+            self.out_of_order[post_id] = len(ids)
+            self.out_of_order_ids[len(ids)] = post_id
+            ids.append(ids[-1])
+        else:
+            ids.append(post_id)
+        text = FIELD_SEP.join((title, attrib.get("Tags", ""), attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), body))
+        data = text.encode("utf-8")
+        self.q_at.append(self.question_texts.append(data))
+        self.q_len.append(len(data))
         self.q_score.append(score)
         self.q_closed.append("ClosedDate" in attrib)
-        self.q_at.append(at)
-        self.q_len.append(length)
+        self.a_score.append(0)
+        self.a_id.append(NO_ANSWER)
+        self.a_at.append(-1)
+        self.a_len.append(0)
 
     def add_answer(self, post_id: int, score: int, body: str, attrib) -> None:
         try:
@@ -395,44 +496,56 @@ class PostJoin(_RowTarget):
         if parent in self.drop_ids:
             self.skipped["planted_post"] += 1
             return
-        row = self.best.get(parent)
-        if row is not None and (self.a_score[row], -self.a_id[row]) >= (score, -post_id):
-            return
-        if score >= self.settings.min_answer_score:  # only answers that can pass the gate are kept whole
-            at, length = self.spill_text(FIELD_SEP.join((attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), body)))
-        else:
-            at, length = -1, 0
+        row = self.row_of(parent)
         if row is None:
-            self.best[parent] = len(self.a_score)
-            self.a_score.append(score)
-            self.a_id.append(post_id)
-            self.a_at.append(at)
-            self.a_len.append(length)
-        else:
-            self.a_score[row], self.a_id[row], self.a_at[row], self.a_len[row] = score, post_id, at, length
+            if self.q_ids and parent < self.q_ids[-1]:
+                return  # its question is not in the dump, or was skipped above (and counted there)
+            best = self.pending.get(parent)
+            if best is None or (best[0], -best[1]) < (score, -post_id):
+                self.pending[parent] = (score, post_id, *self.keep_answer(score, body, attrib))
+            return
+        if self.a_id[row] != NO_ANSWER and (self.a_score[row], -self.a_id[row]) >= (score, -post_id):
+            return
+        self.a_score[row], self.a_id[row] = score, post_id
+        self.a_at[row], self.a_len[row] = self.keep_answer(score, body, attrib)
 
-    def question(self, question_id: int) -> _Question:
-        row = self.questions[question_id]
-        title, tags, licence, owner, body = self.unspill((self.q_at[row], self.q_len[row])).split(FIELD_SEP)
-        return _Question(self.q_score[row], title, tags, bool(self.q_closed[row]), licence, body, owner)
+    def keep_answer(self, score: int, body: str, attrib) -> tuple[int, int]:
+        """Where the answer's texts are spilled; (-1, 0) under the gate: they can never be chosen."""
+        if score < self.settings.min_answer_score:
+            return -1, 0
+        data = FIELD_SEP.join((attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), body)).encode("utf-8")
+        return self.answer_texts.append(data), len(data)
 
-    def answer(self, question_id: int) -> _Answer:
-        row = self.best[question_id]
+    def join_pending(self) -> None:
+        """Answers that arrived before their question: joined once every question is known."""
+        for parent, (score, post_id, at, length) in sorted(self.pending.items()):
+            row = self.row_of(parent)
+            if row is None:
+                continue
+            if self.a_id[row] == NO_ANSWER or (self.a_score[row], -self.a_id[row]) < (score, -post_id):
+                self.a_score[row], self.a_id[row], self.a_at[row], self.a_len[row] = score, post_id, at, length
+        self.pending.clear()
+        self.question_texts.flush()
+
+    def rows_in_id_order(self) -> Iterator[int]:
+        if not self.out_of_order:
+            yield from range(len(self.q_ids))
+            return
+        yield from sorted(range(len(self.q_score)), key=self.question_id)
+
+    def question_id(self, row: int) -> int:
+        return self.out_of_order_ids.get(row, self.q_ids[row]) if self.out_of_order_ids else self.q_ids[row]
+
+    def question(self, row: int) -> _Question:
+        text = self.question_texts.read(self.q_at[row], self.q_len[row]).decode("utf-8")
+        title, tags, licence, owner, body = text.split(FIELD_SEP)
+        return _Question(self.question_id(row), self.q_score[row], title, tags, bool(self.q_closed[row]), licence, body, owner)
+
+    def answer(self, row: int) -> _Answer:
         if self.a_at[row] < 0:
             return _Answer(self.a_score[row], self.a_id[row], "", None, "")
-        licence, owner, body = self.unspill((self.a_at[row], self.a_len[row])).split(FIELD_SEP)
+        licence, owner, body = self.answer_texts.read(self.a_at[row], self.a_len[row]).decode("utf-8").split(FIELD_SEP)
         return _Answer(self.a_score[row], self.a_id[row], licence, body, owner)
-
-    def spill_text(self, text: str) -> tuple[int, int]:
-        data = text.encode("utf-8")
-        offset = self.spilled
-        self.spill.write(data)
-        self.spilled += len(data)
-        return offset, len(data)
-
-    def unspill(self, where: tuple[int, int]) -> str:
-        self.spill.seek(where[0])
-        return self.spill.read(where[1]).decode("utf-8")
 
     def candidates(self, site: str, subset: str, seed: int) -> Iterator[Candidate]:
         """One candidate per question that has an answer, in question-id order.
@@ -441,28 +554,29 @@ class PostJoin(_RowTarget):
         with ``answer_score``), so it becomes a bare candidate: ids, scores and url for its line in
         the rejects, no texts read back, nothing converted. On real sites that is most questions.
         """
-        answered = sorted(self.questions.keys() & self.best.keys())
-        self.skipped["unanswered_question"] += len(self.questions) - len(answered)
-        for question_id in answered:
-            if self.a_at[self.best[question_id]] < 0:
-                yield self.below_gate(site, subset, question_id)
+        self.join_pending()
+        for row in self.rows_in_id_order():
+            if self.a_id[row] == NO_ANSWER:
+                self.skipped["unanswered_question"] += 1
                 continue
-            question, answer = self.question(question_id), self.answer(question_id)
-            prompt_is_title = rng_for(seed, NAME, site, question_id).random() < self.settings.title_prompt_share
+            if self.a_at[row] < 0:
+                yield self.below_gate(site, subset, row)
+                continue
+            question, answer = self.question(row), self.answer(row)
+            prompt_is_title = rng_for(seed, NAME, site, question.id).random() < self.settings.title_prompt_share
             prompt = question.title if prompt_is_title else html_to_markdown(question.body)
             yield Candidate(
-                id=f"{NAME}/{site}/q{question_id}-a{answer.id}",
+                id=f"{NAME}/{site}/q{question.id}-a{answer.id}",
                 source=NAME,
                 subset=subset,
                 group=site,
                 messages=chat(prompt, html_to_markdown(answer.body)),
                 rank=question.score,
-                meta={**self.meta(site, question_id, question, answer), "prompt_from": "title" if prompt_is_title else "body"},
+                meta={**self.meta(site, question, answer), "prompt_from": "title" if prompt_is_title else "body"},
             )
 
-    def below_gate(self, site: str, subset: str, question_id: int) -> Candidate:
-        score, row = self.q_score[self.questions[question_id]], self.best[question_id]
-        answer_id = self.a_id[row]
+    def below_gate(self, site: str, subset: str, row: int) -> Candidate:
+        question_id, score, answer_id = self.question_id(row), self.q_score[row], self.a_id[row]
         return Candidate(
             id=f"{NAME}/{site}/q{question_id}-a{answer_id}",
             source=NAME,
@@ -474,12 +588,12 @@ class PostJoin(_RowTarget):
                   "answer_id": answer_id, "question_score": score, "answer_score": self.a_score[row]},
         )
 
-    def meta(self, site: str, question_id: int, question: _Question, answer: _Answer) -> dict[str, Any]:
+    def meta(self, site: str, question: _Question, answer: _Answer) -> dict[str, Any]:
         return {
-            "url": f"https://{site}/questions/{question_id}",
+            "url": f"https://{site}/questions/{question.id}",
             "answer_url": f"https://{site}/a/{answer.id}",
             "site": site,
-            "question_id": question_id,
+            "question_id": question.id,
             "answer_id": answer.id,
             "question_score": question.score,
             "answer_score": answer.score,
@@ -491,22 +605,24 @@ class PostJoin(_RowTarget):
         }
 
     def chain_answers(self) -> dict[int, int]:
-        """Answer id -> question id, for the answers whose comments can make a chain: past the score
+        """Answer id -> question row, for the answers whose comments can make a chain: past the score
         gate, with a known asker and answerer who are different people."""
         found = {}
-        for question_id in self.questions.keys() & self.best.keys():
-            answer = self.answer(question_id)
-            if answer.body is None or not answer.owner:
+        for row in self.rows_in_id_order():
+            if self.a_at[row] < 0:
                 continue
-            asker = self.question(question_id).owner
+            answer = self.answer(row)
+            if not answer.owner:
+                continue
+            asker = self.question(row).owner
             if asker and asker != answer.owner:
-                found[answer.id] = question_id
+                found[answer.id] = row
         return found
 
     def chains(self, site: str, threads: "CommentThreads") -> Iterator[Candidate]:
         """One dialogue candidate per answer whose comment thread makes a chain, in question-id order."""
-        for question_id, answer_id in sorted((threads.wanted[a], a) for a in threads.comments):
-            question, answer = self.question(question_id), self.answer(question_id)
+        for _, row, answer_id in sorted((self.question_id(threads.wanted[a]), threads.wanted[a], a) for a in threads.comments):
+            question, answer = self.question(row), self.answer(row)
             turns, used = chain_turns(threads.comments[answer_id], question.owner, answer.owner, self.settings)
             if not turns:
                 self.skipped["comments_without_chain"] += 1
@@ -514,13 +630,13 @@ class PostJoin(_RowTarget):
             prompt = question.title + "\n\n" + html_to_markdown(question.body)
             response = html_to_markdown(answer.body)  # type: ignore[arg-type]
             yield Candidate(
-                id=f"{NAME}/{site}/q{question_id}-a{answer.id}-chain",
+                id=f"{NAME}/{site}/q{question.id}-a{answer.id}-chain",
                 source=NAME,
                 subset="dialogue",
                 group=site,
                 messages=chat(prompt, response, *turns),
                 rank=question.score,
-                meta={**self.meta(site, question_id, question, answer), "prompt_from": "title+body", "comment_ids": used},
+                meta={**self.meta(site, question, answer), "prompt_from": "title+body", "comment_ids": used},
             )
 
 
