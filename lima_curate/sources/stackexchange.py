@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-import py7zr
 from lxml import etree
 
+from .. import sevenzip
 from ..errors import InputError
 from ..filters import phrase_pattern
 from ..markup import html_to_markdown
@@ -193,6 +193,24 @@ def feed_xml(source: Path, name: str, target: object, required: bool = True) -> 
     return True
 
 
+def feed_from_7z(archive: Path, parser: etree.XMLParser, name: str, required: bool) -> bool:
+    """Decompress the member ``name`` into the parser in bounded blocks, the decompressor running
+    beside the parser (``sevenzip.open_member``); False when it is absent and not required."""
+    member = sevenzip.find_member(archive, name)
+    if member is None:
+        if not required:
+            return False
+        raise InputError(archive, f"archive holds no {name}")
+    fed = 0
+    with sevenzip.open_member(archive, member) as blocks:
+        for block in blocks:
+            parser.feed(block)
+            fed += len(block)
+    if fed == 0:
+        raise InputError(archive, f"archive holds an empty or unreadable {name}")
+    return True
+
+
 def posts_path(unit: Path) -> Path:
     if unit.suffix == ".7z":
         return unit
@@ -207,82 +225,6 @@ def comments_path(unit: Path) -> Path:
             return unit.with_name(unit.name[: -len("-Posts.7z")] + "-Comments.7z")
         return unit
     return posts_path(unit).with_name(COMMENTS)
-
-
-class _ParserSink(py7zr.io.Py7zIO):
-    """Receives a table's bytes as py7zr decompresses them and feeds them straight to the parser."""
-
-    def __init__(self, parser: etree.XMLParser):
-        self.parser = parser
-        self.length = 0
-        self.error: BaseException | None = None
-
-    def write(self, data: bytes | bytearray) -> int:
-        if self.error is None:
-            try:
-                self.parser.feed(bytes(data))
-            except BaseException as error:  # re-raised after py7zr returns, from this thread
-                self.error = error
-        self.length += len(data)
-        return len(data)
-
-    def read(self, size: int | None = None) -> bytes:
-        return b""
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.length
-
-    def flush(self) -> None:
-        pass
-
-    def size(self) -> int:
-        return self.length
-
-
-class _Discard(_ParserSink):
-    def __init__(self):
-        super().__init__(None)  # type: ignore[arg-type]
-
-    def write(self, data: bytes | bytearray) -> int:
-        self.length += len(data)
-        return len(data)
-
-
-class _OneTable(py7zr.io.WriterFactory):
-    def __init__(self, parser: etree.XMLParser, name: str):
-        self.sink = _ParserSink(parser)
-        self.name = name
-        self.seen = False
-
-    def create(self, filename: str) -> py7zr.io.Py7zIO:
-        if Path(filename).name == self.name:
-            self.seen = True
-            return self.sink
-        return _Discard()
-
-
-def feed_from_7z(archive: Path, parser: etree.XMLParser, name: str = POSTS, required: bool = True) -> bool:
-    """Decompress the member ``name`` into the parser; False when it is absent and not required."""
-    factory = _OneTable(parser, name)
-    try:
-        with py7zr.SevenZipFile(archive, mode="r") as z:
-            names = [member for member in z.getnames() if Path(member).name == name]
-            if not names:
-                if not required:
-                    return False
-                raise InputError(archive, f"archive holds no {name}")
-            z.extract(targets=names, factory=factory)
-    except InputError:
-        raise
-    except (py7zr.exceptions.Bad7zFile, py7zr.exceptions.CrcError, EOFError, OSError, ValueError, KeyError) as error:
-        raise InputError(archive, f"cannot read 7z archive ({type(error).__name__}: {error or 'truncated'})") from None
-    except Exception as error:  # py7zr raises assorted types on damaged archives
-        raise InputError(archive, f"cannot read 7z archive ({type(error).__name__}: {error})") from None
-    if factory.sink.error is not None:
-        raise factory.sink.error
-    if factory.sink.length == 0:
-        raise InputError(archive, f"archive holds an empty or unreadable {name}")
-    return True
 
 
 # -- joining questions to their top answer ---------------------------------------------------------
@@ -359,7 +301,8 @@ class BlockSpill:
     def flush(self) -> None:
         if self.buffer:
             block = self.compress(bytes(self.buffer))
-            self.file.seek(self.written)
+            if self.cached[0] >= 0:  # a block was read since the last write
+                self.file.seek(self.written)
             self.file.write(block)
             self.starts.append(self.written)
             self.written += len(block)
@@ -383,14 +326,18 @@ class PlainSpill:
     def __init__(self, file: BinaryIO):
         self.file = file
         self.written = 0
+        self.at_end = True  # a seek flushes the write buffer: only seek back after a read
 
     def append(self, data: bytes) -> int:
-        self.file.seek(self.written)
+        if not self.at_end:
+            self.file.seek(self.written)
+            self.at_end = True
         self.file.write(data)
         self.written += len(data)
         return self.written - len(data)
 
     def read(self, at: int, length: int) -> bytes:
+        self.at_end = False
         self.file.seek(at)
         return self.file.read(length)
 
