@@ -116,11 +116,12 @@ def run_on_ray(tasks: Sequence[Task], workers: int, address: str | None, on_done
     started = not ray.is_initialized()
     if started:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a build sends nothing anywhere by itself
         with stderr_kept_unless_failing():  # Ray's start-up notices would break the one-line error contract
             if address:
                 ray.init(address=address, **options)
-            else:
-                ray.init(num_cpus=max(1, workers), **options)
+            else:  # a Ray of this build's own, reachable from this machine only
+                ray.init(num_cpus=max(1, workers), _node_ip_address="127.0.0.1", **options)
     remote = ray.remote(num_cpus=1, max_retries=0)(extract)
     refs = [remote.remote(*task) for task in tasks]
     results: list[Shards] = []
