@@ -29,7 +29,7 @@ demo: $(BIN)/lima-curate  ## build the sample manifest from the shipped dumps an
 	$(BIN)/lima-curate verify build/demo/manifest.jsonl
 
 test: $(VENV)/.test-deps  ## run the test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --durations=15 -rfEs
 
 sample-manifest: $(BIN)/lima-curate  ## rebuild the published manifests/sample from the shipped dumps
 	$(BIN)/lima-curate build --recipe filters/sample.toml $(SAMPLE_INPUTS) --out manifests/sample --no-cache
