@@ -121,6 +121,8 @@ class Pools:
 
     kept: list[Candidate]
     held_out: dict[str, list[Candidate]]
+    keys: dict[str, tuple[str, str]]  # id -> dedup.exact_keys, as the workers computed them
+    signatures: dict[str, bytes | None]  # id -> dedup.signature_bytes
     dropped: Counter  # "source/filter" -> candidates dropped
     unknown_sites: Counter
     excluded_sites: Counter
@@ -133,18 +135,22 @@ def gather(shards: list[Shards]) -> Pools:
     dropped: Counter = Counter()
     unknown: Counter = Counter()
     excluded: Counter = Counter()
+    keys: dict[str, tuple[str, str]] = {}
+    signatures: dict[str, bytes | None] = {}
     for s in shards:
-        for candidate in read_survivors(s.survivors):
+        for survivor in read_survivors(s.survivors):
+            candidate = survivor.candidate
             if candidate.id in first:  # ids key everything downstream: two inputs must never share one
                 raise InputError(s.unit.path, f"example id {candidate.id!r} is also given by {first[candidate.id]}")
             first[candidate.id] = s.unit.path
             split = candidate.meta.get("split", "train")
             (held_out[split] if split in HELD_OUT else kept).append(candidate)
+            keys[candidate.id], signatures[candidate.id] = survivor.keys, survivor.signature
         dropped.update({f"{s.unit.source}/{name}": n for name, n in s.counts["dropped"].items()})
         unknown.update(s.counts["unknown"])
         excluded.update(s.counts["excluded"])
     kept.sort(key=lambda c: (SOURCE_NAMES.index(c.source), c.id))
-    return Pools(kept, held_out, dropped, unknown, excluded)
+    return Pools(kept, held_out, keys, signatures, dropped, unknown, excluded)
 
 
 def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
@@ -158,9 +164,12 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         pools.dropped[f"{candidate.source}/{decision.filter}"] += 1
 
     seen: dict[str, Candidate] = {}
-    kept = drop(pools.kept, {c.id: d for c in pools.kept if (d := duplicate_of(c, seen)) is not None}, reject)
+    exact = {c.id: d for c in pools.kept if (d := duplicate_of(c, seen, pools.keys[c.id])) is not None}
+    kept = drop(pools.kept, exact, reject)
     kept = drop(kept, contamination(kept, pools.held_out, recipe.decontam.ngram, recipe.decontam.threshold), reject)
-    kept = drop(kept, near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm), reject)
+    near = near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm,
+                           known=[pools.signatures[c.id] for c in kept])
+    kept = drop(kept, near, reject)
     by_subset: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in kept:
         by_subset[candidate.subset].append(candidate)

@@ -22,8 +22,8 @@ from both being chosen instead.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
-import sys
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -41,16 +41,29 @@ SIGNATURE_BATCH = 1024  # candidates hashed per datasketch bulk call
 PUNCTUATION = re.compile(r"[^\w\s]")
 
 
-@functools.cache
-def combining_marks() -> dict[int, None]:
-    """A ``str.translate`` table that deletes every combining mark (accents after NFKD)."""
-    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
+class _CombiningMarks(dict):
+    """A ``str.translate`` table that deletes combining marks (accents after NFKD), filled in for the
+    characters actually met (a table of all 1.1M code points took most of a second to build)."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+COMBINING_MARKS = _CombiningMarks()
 
 
 def normalised(text: str) -> str:
     """Case, accents, punctuation and spacing removed: what makes two texts "the same" to a reader."""
-    text = text.casefold() if text.isascii() else unicodedata.normalize("NFKD", text).casefold().translate(combining_marks())
+    text = text.casefold() if text.isascii() else unicodedata.normalize("NFKD", text).casefold().translate(COMBINING_MARKS)
     return " ".join(PUNCTUATION.sub(" ", text).split())
+
+
+def exact_keys(candidate: Candidate) -> tuple[str, str]:
+    """Digests of the normalised prompt and response ("" for an empty one): what exact duplicates
+    are told by, small enough to keep for every survivor of a dump."""
+    return tuple(hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest() if text else ""  # type: ignore[return-value]
+                 for text in (normalised(candidate.prompt), normalised(candidate.response)))
 
 
 def conversation_text(candidate: Candidate) -> str:
@@ -67,9 +80,10 @@ def twins(a: Candidate, b: Candidate) -> bool:
 # -- exact -----------------------------------------------------------------------------------------
 
 
-def duplicate_of(candidate: Candidate, seen: dict[str, Candidate]) -> Decision | None:
-    """Exact or normalised duplicate of a prompt or a response already kept (the first one wins)."""
-    keys = [("prompt", normalised(candidate.prompt)), ("response", normalised(candidate.response))]
+def duplicate_of(candidate: Candidate, seen: dict[str, Candidate], known: tuple[str, str] | None = None) -> Decision | None:
+    """Exact or normalised duplicate of a prompt or a response already kept (the first one wins);
+    ``known`` are the candidate's ``exact_keys`` when a worker has already computed them."""
+    keys = list(zip(("prompt", "response"), known or exact_keys(candidate)))
     for what, text in keys:
         earlier = seen.get(f"{what}:{text}") if text else None
         if earlier is not None and not twins(candidate, earlier):
@@ -187,18 +201,43 @@ def lsh_index(threshold: float, num_perm: int) -> MinHashLSH:
             tuned = round(tuned - 0.05, 2)
 
 
+def signature_bytes(signature: MinHash | None) -> bytes | None:
+    """A MinHash as it is kept beside a survivor in its unit's shard (num_perm little-endian uint64)."""
+    return None if signature is None else signature.hashvalues.astype("<u8").tobytes()
+
+
+def from_bytes(data: bytes | None, num_perm: int) -> MinHash | None:
+    import numpy as np
+    from datasketch import MinHash
+
+    if data is None:
+        return None
+    return MinHash(num_perm=num_perm, hashvalues=np.frombuffer(data, dtype="<u8").astype(np.uint64), scheme=bulk_scheme(num_perm))
+
+
+@functools.cache
+def bulk_scheme(num_perm: int) -> str:
+    """The hashing scheme ``MinHash.bulk`` signs with (the cache key names datasketch's version)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm).scheme
+
+
 def near_duplicates(
-    candidates: Sequence[Candidate], threshold: float, words_per_shingle: int, num_perm: int
+    candidates: Sequence[Candidate], threshold: float, words_per_shingle: int, num_perm: int,
+    known: Sequence[bytes | None] | None = None,
 ) -> dict[str, Decision]:
     """Candidate id -> why it is dropped, for each candidate whose estimated Jaccard similarity to an
     earlier kept one reaches ``threshold``. Candidates are taken in the order given; the first of a
-    group stays. Each drop names the most similar earlier candidate (ties: the earliest)."""
+    group stays. Each drop names the most similar earlier candidate (ties: the earliest). ``known``
+    are the candidates' signatures as the extraction workers computed them (``signature_bytes``)."""
     if threshold <= 0 or len(candidates) < 2:
         return {}
     lsh = lsh_index(threshold, num_perm)
     kept: dict[int, MinHash] = {}
     dropped = {}
-    for number, (candidate, signature) in enumerate(zip(candidates, signatures(candidates, words_per_shingle, num_perm))):
+    found = [from_bytes(b, num_perm) for b in known] if known is not None else signatures(candidates, words_per_shingle, num_perm)
+    for number, (candidate, signature) in enumerate(zip(candidates, found)):
         if signature is None:
             continue
         best = None

@@ -6,7 +6,10 @@ streams the unit's files through the source's reader, runs the recipe's filter c
 candidate as it comes, and writes two Parquet files as it goes:
 
 - ``*.survivors.parquet``: the candidates that passed the chain (their filter scores in
-  ``meta.filter_scores``) and the held-out dev/test candidates;
+  ``meta.filter_scores``) and the held-out dev/test candidates, each with the attributes the
+  steps across units need and that depend on the candidate alone: the digests its exact
+  duplicates are told by and its MinHash signature (computed here, in parallel and cached, instead
+  of in the parent on every build);
 - ``*.rejects.parquet``: one row per dropped candidate: id, filter, score, reason, url.
 
 A small JSON marker, written last, holds the counts; its presence is what makes the shards a
@@ -23,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import importlib.metadata
 import json
 import os
 from collections import Counter
@@ -43,12 +47,22 @@ HELD_OUT = ("dev", "test")
 BATCH = 8192  # rows buffered per Parquet write
 
 SURVIVOR_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("group", "string"),
-                    ("rank", "float64"), ("messages", "string"), ("meta", "string"))
+                    ("rank", "float64"), ("messages", "string"), ("meta", "string"),
+                    ("prompt_key", "string"), ("response_key", "string"), ("signature", "binary"))
 REJECT_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("filter", "string"),
                   ("score", "float64"), ("reason", "string"), ("url", "string"))
 # Every candidate that sampling could draw: its place in its group's order, and whether it was drawn.
 ELIGIBLE_COLUMNS = (("id", "string"), ("subset", "string"), ("group", "string"), ("rank", "float64"),
                     ("position", "int64"), ("group_size", "int64"), ("chosen", "bool_"))
+
+
+@dataclass(frozen=True)
+class Survivor:
+    """A survivor as the parent reads it back: the candidate and its dedup attributes."""
+
+    candidate: Candidate
+    keys: tuple[str, str]  # dedup.exact_keys
+    signature: bytes | None  # dedup.signature_bytes; None for held-out candidates or without near dedup
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,8 @@ def cache_key(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...]) -> 
             "version": module.VERSION,
             "settings": _plain(dataclasses.asdict(reader_settings(unit, recipe))),
             "filters": _plain(dataclasses.asdict(filters)) if filters else None,
+            "dedup": _plain(dataclasses.asdict(recipe.dedup)),
+            "datasketch": importlib.metadata.version("datasketch"),  # its hashing makes the signatures
             "seed": recipe.seed,
             "files": [[f["path"].name, f["sha256"]] for f in files],
             # readers derive ids and sites from names (a site folder, a CSV's stem), not only bytes
@@ -197,11 +213,51 @@ class ParquetRows:
         self.writer.close()
 
 
-def read_survivors(path: Path) -> list[Candidate]:
+def read_survivors(path: Path) -> list[Survivor]:
     import pyarrow.parquet as pq
 
     with cyclic_gc_paused():
-        return [Candidate.from_row(row) for row in pq.read_table(path).to_pylist()]
+        return [Survivor(Candidate.from_row(row), (row["prompt_key"], row["response_key"]), row["signature"])
+                for row in pq.ParquetFile(path).read().to_pylist()]  # read_table would import pyarrow.dataset
+
+
+class SurvivorWriter:
+    """Survivors with their dedup attributes, computed a batch at a time (MinHash in bulk)."""
+
+    def __init__(self, path: Path, recipe: Recipe):
+        self.rows = ParquetRows(path, SURVIVOR_COLUMNS)
+        self.dedup = recipe.dedup
+        self.pending: list[Candidate] = []
+
+    @property
+    def count(self) -> int:
+        return self.rows.count + len(self.pending)
+
+    def add(self, candidate: Candidate, held_out: bool = False) -> None:
+        if held_out:  # held-out prompts are never deduplicated, only matched against
+            self.flush()
+            self.rows.add({**candidate.to_row(), "prompt_key": "", "response_key": "", "signature": None})
+            return
+        self.pending.append(candidate)
+        if len(self.pending) >= 1024:
+            self.flush()
+
+    def flush(self) -> None:
+        from .dedup import exact_keys, signature_bytes, signatures
+
+        if not self.pending:
+            return
+        near = self.dedup.near_threshold > 0
+        found = signatures(self.pending, self.dedup.shingle_words, self.dedup.num_perm) if near else [None] * len(self.pending)
+        for candidate, signature in zip(self.pending, found):
+            prompt_key, response_key = exact_keys(candidate)
+            self.rows.add({**candidate.to_row(), "prompt_key": prompt_key, "response_key": response_key,
+                           "signature": signature_bytes(signature)})
+        self.pending = []
+
+    def close(self) -> None:
+        self.flush()
+        self.rows.close()
 
 
 def reject_row(candidate: Candidate, decision: Decision) -> dict[str, Any]:
@@ -254,12 +310,12 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
     unknown: Counter = Counter()
     excluded: Counter = Counter()
     try:
-        survivors = ParquetRows(survivors_temp, SURVIVOR_COLUMNS)
+        survivors = SurvivorWriter(survivors_temp, recipe)
         rejects = ParquetRows(rejects_temp, REJECT_COLUMNS)
         with cyclic_gc_paused():
             for candidate in source_module(unit.source).read(unit.path, settings, recipe.seed, skipped):
                 if candidate.meta.get("split", "train") in HELD_OUT:
-                    survivors.add(candidate.to_row())
+                    survivors.add(candidate, held_out=True)
                 elif candidate.subset == "unknown":
                     unknown[candidate.group] += 1
                 elif candidate.subset == "excluded":
@@ -272,7 +328,7 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
                         continue
                     if scores:
                         candidate = dataclasses.replace(candidate, meta={**candidate.meta, "filter_scores": scores})
-                    survivors.add(candidate.to_row())
+                    survivors.add(candidate)
         survivors.close()
         rejects.close()
         counts = {
