@@ -29,7 +29,7 @@ from . import __version__
 from .dedup import contamination, duplicate_of, near_duplicates
 from .errors import InputError
 from .executors import run_tasks
-from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, hashed_files, read_survivors
+from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors
 from .filters import Decision
 from .manifest import CARD_SCHEMA, Outputs, digest, jsonl_bytes
 from .recipe import SOURCE_NAMES, Recipe, Sampling, source_module
@@ -166,7 +166,9 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
     seen: dict[str, Candidate] = {}
     exact = {c.id: d for c in pools.kept if (d := duplicate_of(c, seen, pools.keys[c.id])) is not None}
     kept = drop(pools.kept, exact, reject)
-    kept = drop(kept, contamination(kept, pools.held_out, recipe.decontam.ngram, recipe.decontam.threshold), reject)
+    if recipe.decontam.threshold > 0 and any(pools.held_out.values()):  # texts streamed from the shards
+        texts = full_candidates([s.survivors for s in shards], {c.id for c in kept})
+        kept = drop(kept, contamination(texts, pools.held_out, recipe.decontam.ngram, recipe.decontam.threshold), reject)
     near = near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm,
                            known=[pools.signatures[c.id] for c in kept])
     kept = drop(kept, near, reject)
@@ -176,6 +178,8 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
 
     chosen, eligible, shortfalls = sample(recipe, by_subset)
     places = eligible_rows(recipe, by_subset, chosen)
+    whole = {c.id: c for c in full_candidates([s.survivors for s in shards], {c.id for p in chosen.values() for c in p})}
+    chosen = {subset: [whole[c.id] for c in picks] for subset, picks in chosen.items()}
     if shortfalls and not allow_short:
         (subset, (quota, have)), *others = shortfalls.items()
         also = "".join(f"; {s} is short too ({n} of {q})" for s, (q, n) in others)

@@ -48,7 +48,10 @@ BATCH = 8192  # rows buffered per Parquet write
 
 SURVIVOR_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("group", "string"),
                     ("rank", "float64"), ("messages", "string"), ("meta", "string"),
+                    ("url", "string"), ("split", "string"),
                     ("prompt_key", "string"), ("response_key", "string"), ("signature", "binary"))
+# What the parent holds for every survivor while it deduplicates and samples: no texts.
+LIGHT_COLUMNS = ("id", "source", "subset", "group", "rank", "url", "split", "prompt_key", "response_key", "signature")
 REJECT_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("filter", "string"),
                   ("score", "float64"), ("reason", "string"), ("url", "string"))
 # Every candidate that sampling could draw: its place in its group's order, and whether it was drawn.
@@ -58,7 +61,8 @@ ELIGIBLE_COLUMNS = (("id", "string"), ("subset", "string"), ("group", "string"),
 
 @dataclass(frozen=True)
 class Survivor:
-    """A survivor as the parent reads it back: the candidate and its dedup attributes."""
+    """A survivor as the parent holds it: the candidate without its texts (``messages`` empty,
+    ``meta`` only its url) unless it is held out, and its dedup attributes."""
 
     candidate: Candidate
     keys: tuple[str, str]  # dedup.exact_keys
@@ -214,11 +218,34 @@ class ParquetRows:
 
 
 def read_survivors(path: Path) -> list[Survivor]:
+    """Every survivor of a shard, light (texts stay on disk; see ``full_candidates``), the few held-out
+    ones whole (their prompts are matched against every example)."""
     import pyarrow.parquet as pq
 
+    survivors = []
     with cyclic_gc_paused():
-        return [Survivor(Candidate.from_row(row), (row["prompt_key"], row["response_key"]), row["signature"])
-                for row in pq.ParquetFile(path).read().to_pylist()]  # read_table would import pyarrow.dataset
+        shard = pq.ParquetFile(path)  # read_table would import pyarrow.dataset (and pandas)
+        for row in shard.read(columns=list(LIGHT_COLUMNS)).to_pylist():
+            if row["split"] in HELD_OUT:
+                continue
+            candidate = Candidate(id=row["id"], source=row["source"], subset=row["subset"], group=row["group"],
+                                  messages=(), rank=row["rank"], meta={"url": row["url"]} if row["url"] else {})
+            survivors.append(Survivor(candidate, (row["prompt_key"], row["response_key"]), row["signature"]))
+        held_out = [c for c in full_candidates([path]) if c.meta.get("split", "train") in HELD_OUT]
+    return survivors + [Survivor(c, ("", ""), None) for c in held_out]
+
+
+def full_candidates(paths: list[Path], ids: set[str] | None = None) -> Iterator[Candidate]:
+    """The whole candidates of some shards (those in ``ids``, or all), in shard order, a batch at a
+    time: what the parent reads when it needs texts (contamination, and the chosen examples)."""
+    import pyarrow.parquet as pq
+
+    columns = [name for name, _ in SURVIVOR_COLUMNS[:7]]
+    for path in paths:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096, columns=columns):
+            for row in batch.to_pylist():
+                if ids is None or row["id"] in ids:
+                    yield Candidate.from_row(row)
 
 
 class SurvivorWriter:
@@ -236,7 +263,8 @@ class SurvivorWriter:
     def add(self, candidate: Candidate, held_out: bool = False) -> None:
         if held_out:  # held-out prompts are never deduplicated, only matched against
             self.flush()
-            self.rows.add({**candidate.to_row(), "prompt_key": "", "response_key": "", "signature": None})
+            self.rows.add({**candidate.to_row(), "url": candidate.meta.get("url", ""), "split": candidate.meta["split"],
+                           "prompt_key": "", "response_key": "", "signature": None})
             return
         self.pending.append(candidate)
         if len(self.pending) >= 1024:
@@ -251,8 +279,8 @@ class SurvivorWriter:
         found = signatures(self.pending, self.dedup.shingle_words, self.dedup.num_perm) if near else [None] * len(self.pending)
         for candidate, signature in zip(self.pending, found):
             prompt_key, response_key = exact_keys(candidate)
-            self.rows.add({**candidate.to_row(), "prompt_key": prompt_key, "response_key": response_key,
-                           "signature": signature_bytes(signature)})
+            self.rows.add({**candidate.to_row(), "url": candidate.meta.get("url", ""), "split": candidate.meta.get("split", "train"),
+                           "prompt_key": prompt_key, "response_key": response_key, "signature": signature_bytes(signature)})
         self.pending = []
 
     def close(self) -> None:
