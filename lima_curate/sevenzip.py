@@ -1,7 +1,7 @@
 """One member of a .7z archive as a stream of bounded blocks, decompressed while the caller consumes them.
 
-Stack Exchange dumps are BZip2 .7z archives, and BZip2 decoding costs about as much CPU as parsing the XML
-it yields. So the two run side by side: the 7-Zip binary in its own process (or, when there is none, py7zr
+Stack Exchange dumps are BZip2 .7z archives, and BZip2 decoding costs more CPU than parsing the XML it
+yields. So the two run side by side: the 7-Zip binary in its own process (or, when there is none, py7zr
 in a thread) decompresses, the caller parses, and only a few blocks wait between them, so memory stays flat
 whatever the member's size or compression ratio, and no block is large enough to trip libxml2's limits.
 
@@ -17,9 +17,9 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import py7zr
 
@@ -27,9 +27,9 @@ from .errors import InputError
 
 BLOCK = 1 << 20
 QUEUE_BLOCKS = 4  # blocks buffered between the decompressor and the caller
-# Upstream 7-Zip first: `7zz` is its own name for the Linux build and all that Debian bookworm's `7zip`
-# package installs; `7z` is newer distributions' 7zip or p7zip-full (16.02); `7za` is p7zip's standalone
-# build, which still reads 7z/BZip2.
+# 7-Zip's own name for its Linux build first: `7zz` is all that Debian bookworm's `7zip` package installs;
+# `7z` comes from p7zip-full (the old p7zip 16.02 on older systems) or newer 7zip packages; `7za` is the
+# standalone build, which still reads BZip2 (`7zr` does not: LZMA only).
 BINARIES = ("7zz", "7z", "7za")
 JOIN_SECONDS = 5.0
 
@@ -59,6 +59,7 @@ def open_member(archive: Path, member: str, block: int = BLOCK) -> Iterator[Iter
     """
     if block < 1:
         raise ValueError(f"block must be positive, not {block}")
+    archive = Path(archive)
     sizes = _sizes(archive)
     if member not in sizes:
         raise InputError(archive, f"cannot read 7z archive (no member {member})")
@@ -107,7 +108,8 @@ def _damaged(archive: Path, error: BaseException) -> InputError:
 
 
 class _Process:
-    """7-Zip writes the member to a pipe widened to a few blocks, so it keeps decoding while the caller works."""
+    """7-Zip writes the member to a pipe widened to a few blocks (1 MiB where the kernel allows no more), so it
+    keeps decoding while the caller parses the block before."""
 
     def __init__(self, binary: str, archive: Path, member: str, block: int):
         self.archive = archive
@@ -115,7 +117,8 @@ class _Process:
         self.stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty 7-Zip can never block on it
         command = [binary, "e", "-so", "-bd", "-spd", "-ssc", "--", str(archive), member]
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr)
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=self.stderr)
         except OSError as error:
             self.stderr.close()
             raise InputError(archive, f"cannot read 7z archive (cannot run {binary}: {error.strerror})") from None
@@ -146,14 +149,16 @@ class _Process:
 
 
 def _widen(pipe, size: int) -> None:
-    """Give the pipe room for ``size`` bytes (Linux; unprivileged processes get at most 1 MiB by default)."""
+    """Give the pipe room for ``size`` bytes, or the 1 MiB an unprivileged process may ask for (Linux only)."""
     try:
         import fcntl
 
-        setsize = fcntl.F_SETPIPE_SZ
+        setsize, getsize = fcntl.F_SETPIPE_SZ, fcntl.F_GETPIPE_SZ
     except (ImportError, AttributeError):
         return
     for candidate in (size, 1 << 20):
+        if candidate <= fcntl.fcntl(pipe.fileno(), getsize):
+            return
         try:
             fcntl.fcntl(pipe.fileno(), setsize, candidate)
             return
