@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import statistics
@@ -29,7 +30,7 @@ from . import __version__
 from .dedup import contamination, duplicate_of, near_duplicates
 from .errors import InputError
 from .executors import run_tasks
-from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors
+from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors, texts
 from .filters import Decision
 from .manifest import CARD_SCHEMA, Outputs, digest, jsonl_bytes
 from .recipe import SOURCE_NAMES, Recipe, Sampling, source_module
@@ -166,9 +167,11 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
     seen: dict[str, Candidate] = {}
     exact = {c.id: d for c in pools.kept if (d := duplicate_of(c, seen, pools.keys[c.id])) is not None}
     kept = drop(pools.kept, exact, reject)
-    if recipe.decontam.threshold > 0 and any(pools.held_out.values()):  # texts streamed from the shards
-        texts = full_candidates([s.survivors for s in shards], {c.id for c in kept})
-        kept = drop(kept, contamination(texts, pools.held_out, recipe.decontam.ngram, recipe.decontam.threshold), reject)
+    if recipe.decontam.threshold > 0 and any(pools.held_out.values()):
+        leaks: dict[str, Decision] = {}
+        for s in shards:
+            leaks.update(unit_contamination(s, pools.held_out, recipe))
+        kept = drop(kept, leaks, reject)
     near = near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm,
                            known=[pools.signatures[c.id] for c in kept])
     kept = drop(kept, near, reject)
@@ -244,6 +247,31 @@ def sample(recipe: Recipe, by_subset: dict[str, list[Candidate]]) -> tuple[dict[
             shortfalls[subset] = (quota, len(picks))
         chosen[subset] = sorted(picks, key=lambda c: c.id)
     return chosen, eligible, shortfalls
+
+
+def unit_contamination(shards: Shards, held_out: dict[str, list[Candidate]], recipe: Recipe) -> dict[str, Decision]:
+    """Which of a unit's survivors contain a dev or test prompt. A decision depends on the survivor
+    and the held-out prompts alone, so it is kept beside the unit's shards, keyed by those prompts
+    and the settings: a warm rebuild reads it instead of scanning every survivor's text again."""
+    import json
+
+    from .extract import write_json_atomic
+    from .records import canonical_json
+
+    n, threshold = recipe.decontam.ngram, recipe.decontam.threshold
+    material = canonical_json([n, threshold, sorted((c.id, c.prompt) for split in HELD_OUT for c in held_out.get(split, []))])
+    key = hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
+    path = shards.survivors.with_name(shards.survivors.name.replace(".survivors.parquet", f".contamination-{key}.json"))
+    try:
+        return {i: Decision(False, "contamination", score, reason) for i, (score, reason) in json.loads(path.read_text()).items()}
+    except (OSError, ValueError):
+        pass
+    found = contamination(texts([shards.survivors]), held_out, n, threshold)
+    try:
+        write_json_atomic(path, {i: [d.score, d.reason] for i, d in sorted(found.items())})
+    except OSError:
+        pass  # a read-only cache only costs the scan next time
+    return found
 
 
 def eligible_rows(recipe: Recipe, by_subset: dict[str, list[Candidate]], chosen: dict[str, list[Candidate]]) -> list[dict[str, Any]]:

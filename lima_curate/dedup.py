@@ -109,6 +109,21 @@ def word_ngrams(words: Sequence[str], n: int) -> set[str]:
     return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+def grams_within(words: Sequence[str], n: int, vocabulary: set[str], first: set[str]) -> set[str]:
+    """The word n-grams of ``words`` that could be a held-out prompt's: every word in the prompts'
+    ``vocabulary`` and the first one in ``first``. Only runs of at least n such words are looked at
+    (building every n-gram of every example was most of the cost of decontaminating a large build)."""
+    found: set[str] = set()
+    start = 0
+    for end, word in enumerate([*words, None]):
+        if word is not None and word in vocabulary:
+            continue
+        if end - start >= n:
+            found.update(" ".join(words[i : i + n]) for i in range(start, end - n + 1) if words[i] in first)
+        start = end + 1
+    return found
+
+
 def held_out_prompts(held_out: dict[str, list[Candidate]], n: int) -> list[HeldOutPrompt]:
     prompts = []
     for split in sorted(held_out):
@@ -135,12 +150,14 @@ def contamination(
     for number, prompt in enumerate(prompts):
         for gram in prompt.ngrams:
             index[prompt.size][gram].append(number)
+    starts = {size: {gram.split(" ", 1)[0] for gram in grams} for size, grams in index.items()}
+    vocabulary = {word for grams in index.values() for gram in grams for word in gram.split(" ")}
     dropped = {}
     for candidate in candidates:
         words = normalised(conversation_text(candidate)).split()
         hits: dict[int, int] = defaultdict(int)
         for size, grams in index.items():
-            for gram in word_ngrams(words, size) & grams.keys():
+            for gram in grams_within(words, size, vocabulary, starts[size]) & grams.keys():
                 for number in grams[gram]:
                     hits[number] += 1
         best = None
@@ -208,11 +225,12 @@ def signature_bytes(signature: MinHash | None) -> bytes | None:
 
 def from_bytes(data: bytes | None, num_perm: int) -> MinHash | None:
     import numpy as np
-    from datasketch import MinHash
+    from datasketch import LeanMinHash
 
     if data is None:
         return None
-    return MinHash(num_perm=num_perm, hashvalues=np.frombuffer(data, dtype="<u8").astype(np.uint64), scheme=bulk_scheme(num_perm))
+    # LeanMinHash: a MinHash's values without the permutations a new MinHash draws (most of the cost)
+    return LeanMinHash(seed=1, hashvalues=np.frombuffer(data, dtype="<u8").astype(np.uint64), scheme=bulk_scheme(num_perm))
 
 
 @functools.cache

@@ -222,30 +222,47 @@ def read_survivors(path: Path) -> list[Survivor]:
     ones whole (their prompts are matched against every example)."""
     import pyarrow.parquet as pq
 
-    survivors = []
+    survivors, held_out_ids = [], set()
     with cyclic_gc_paused():
         shard = pq.ParquetFile(path)  # read_table would import pyarrow.dataset (and pandas)
         for row in shard.read(columns=list(LIGHT_COLUMNS)).to_pylist():
             if row["split"] in HELD_OUT:
+                held_out_ids.add(row["id"])
                 continue
             candidate = Candidate(id=row["id"], source=row["source"], subset=row["subset"], group=row["group"],
                                   messages=(), rank=row["rank"], meta={"url": row["url"]} if row["url"] else {})
             survivors.append(Survivor(candidate, (row["prompt_key"], row["response_key"]), row["signature"]))
-        held_out = [c for c in full_candidates([path]) if c.meta.get("split", "train") in HELD_OUT]
+        held_out = list(full_candidates([path], held_out_ids)) if held_out_ids else []
     return survivors + [Survivor(c, ("", ""), None) for c in held_out]
 
 
-def full_candidates(paths: list[Path], ids: set[str] | None = None) -> Iterator[Candidate]:
-    """The whole candidates of some shards (those in ``ids``, or all), in shard order, a batch at a
-    time: what the parent reads when it needs texts (contamination, and the chosen examples)."""
+def full_candidates(paths: list[Path], ids: set[str]) -> Iterator[Candidate]:
+    """The whole candidates of some shards that are in ``ids``, in shard order: what the parent
+    reads back when it needs the chosen examples whole (rows picked by pyarrow, not by Python)."""
+    for row in rows_with_ids(paths, ids, [name for name, _ in SURVIVOR_COLUMNS[:7]]):
+        yield Candidate.from_row(row)
+
+
+def texts(paths: list[Path]) -> Iterator[Candidate]:
+    """The training survivors (not the held-out ones) with their messages only: what decontamination reads."""
+    import json
+
+    for row in rows_with_ids(paths, None, ["id", "messages", "split"]):
+        if row["split"] not in HELD_OUT:
+            yield Candidate(id=row["id"], source="", subset="", group="", messages=tuple(json.loads(row["messages"])))
+
+
+def rows_with_ids(paths: list[Path], ids: set[str] | None, columns: list[str]) -> Iterator[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    columns = [name for name, _ in SURVIVOR_COLUMNS[:7]]
+    wanted = pa.array(sorted(ids), pa.string()) if ids is not None else None
     for path in paths:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096, columns=columns):
-            for row in batch.to_pylist():
-                if ids is None or row["id"] in ids:
-                    yield Candidate.from_row(row)
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=8192, columns=columns):
+            if wanted is not None:
+                batch = batch.filter(pc.is_in(batch.column("id"), value_set=wanted))
+            yield from batch.to_pylist()
 
 
 class SurvivorWriter:
