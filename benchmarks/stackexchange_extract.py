@@ -34,6 +34,8 @@ from collections import Counter
 from multiprocessing import get_context
 from pathlib import Path
 
+from stackexchange_scale import load  # this folder is on sys.path when the script runs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -158,13 +160,6 @@ def cli_build(sites: Path, out: Path, workers: int) -> float:
         print(f"FAILED: exit {done.returncode}\n  $ {' '.join(cmd)}\n--- stderr tail ---\n{done.stderr[-3000:]}")
         sys.exit(1)
     return seconds
-
-
-def load() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
