@@ -223,24 +223,6 @@ def signature_bytes(signature: MinHash | None) -> bytes | None:
     return None if signature is None else signature.hashvalues.astype("<u8").tobytes()
 
 
-def from_bytes(data: bytes | None, num_perm: int) -> MinHash | None:
-    import numpy as np
-    from datasketch import LeanMinHash
-
-    if data is None:
-        return None
-    # LeanMinHash: a MinHash's values without the permutations a new MinHash draws (most of the cost)
-    return LeanMinHash(seed=1, hashvalues=np.frombuffer(data, dtype="<u8").astype(np.uint64), scheme=bulk_scheme(num_perm))
-
-
-@functools.cache
-def bulk_scheme(num_perm: int) -> str:
-    """The hashing scheme ``MinHash.bulk`` signs with (the cache key names datasketch's version)."""
-    from datasketch import MinHash
-
-    return MinHash(num_perm=num_perm).scheme
-
-
 def near_duplicates(
     candidates: Sequence[Candidate], threshold: float, words_per_shingle: int, num_perm: int,
     known: Sequence[bytes | None] | None = None,
@@ -248,29 +230,49 @@ def near_duplicates(
     """Candidate id -> why it is dropped, for each candidate whose estimated Jaccard similarity to an
     earlier kept one reaches ``threshold``. Candidates are taken in the order given; the first of a
     group stays. Each drop names the most similar earlier candidate (ties: the earliest). ``known``
-    are the candidates' signatures as the extraction workers computed them (``signature_bytes``)."""
+    are the candidates' signatures as the extraction workers computed them (``signature_bytes``).
+
+    The banding is datasketch's (``MinHashLSH``'s bands and rows for the threshold), done over one
+    numpy matrix of signatures: each band's equal rows are found by sorting, not by a dict of bytes
+    keys per band per candidate, which held several KB a survivor on a large build. Two candidates
+    are compared when they share a band exactly, as the index would propose them."""
+    import numpy as np
+
     if threshold <= 0 or len(candidates) < 2:
         return {}
-    lsh = lsh_index(threshold, num_perm)
-    kept: dict[int, MinHash] = {}
+    if known is None:
+        known = [signature_bytes(s) for s in signatures(candidates, words_per_shingle, num_perm)]
+    present = [i for i, b in enumerate(known) if b is not None]
+    if len(present) < 2:
+        return {}
+    matrix = np.frombuffer(b"".join(known[i] for i in present), dtype="<u8").reshape(len(present), num_perm)  # type: ignore[misc]
+    sharing: dict[int, set[int]] = {}  # row -> earlier rows sharing a band with it
+    for start, end in lsh_index(threshold, num_perm).hashranges:
+        band = np.ascontiguousarray(matrix[:, start:end]).view(np.dtype((np.void, 8 * (end - start)))).ravel()
+        order = np.argsort(band, kind="stable")
+        ranked = band[order]
+        bounds = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
+        for group in np.split(order, bounds):
+            if len(group) > 1:
+                members = sorted(group.tolist())
+                for k, row in enumerate(members[1:], 1):
+                    sharing.setdefault(row, set()).update(members[:k])
+    kept: set[int] = set()
     dropped = {}
-    found = [from_bytes(b, num_perm) for b in known] if known is not None else signatures(candidates, words_per_shingle, num_perm)
-    for number, (candidate, signature) in enumerate(zip(candidates, found)):
-        if signature is None:
-            continue
+    for row, number in enumerate(present):
+        candidate = candidates[number]
         best = None
-        for other in sorted(lsh.query(signature)):
-            if twins(candidate, candidates[other]):
+        for other in sorted(o for o in sharing.get(row, ()) if o in kept):
+            if twins(candidate, candidates[present[other]]):
                 continue
-            similarity = signature.jaccard(kept[other])
+            similarity = float(np.count_nonzero(matrix[row] == matrix[other])) / num_perm
             if similarity >= threshold and (best is None or similarity > best[1]):
                 best = (other, similarity)
         if best is not None:
             dropped[candidate.id] = Decision(
                 False, "near_duplicate", round(best[1], 4),
-                f"near duplicate of {candidates[best[0]].id} (estimated Jaccard {best[1]:.2f} >= {threshold})",
+                f"near duplicate of {candidates[present[best[0]]].id} (estimated Jaccard {best[1]:.2f} >= {threshold})",
             )
             continue
-        lsh.insert(number, signature)
-        kept[number] = signature
+        kept.add(row)
     return dropped
