@@ -30,7 +30,7 @@ from . import __version__
 from .dedup import contamination, duplicate_of, near_duplicates
 from .errors import InputError
 from .executors import run_tasks
-from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors, texts
+from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors, reject_row, texts, write_json_atomic
 from .filters import Decision
 from .manifest import CARD_SCHEMA, Outputs, digest, jsonl_bytes
 from .recipe import SOURCE_NAMES, Recipe, Sampling, source_module
@@ -159,8 +159,6 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
     rejects: list[dict[str, Any]] = []
 
     def reject(candidate: Candidate, decision: Decision) -> None:
-        from .extract import reject_row
-
         rejects.append(reject_row(candidate, decision))
         pools.dropped[f"{candidate.source}/{decision.filter}"] += 1
 
@@ -255,7 +253,6 @@ def unit_contamination(shards: Shards, held_out: dict[str, list[Candidate]], rec
     and the settings: a warm rebuild reads it instead of scanning every survivor's text again."""
     import json
 
-    from .extract import write_json_atomic
     from .records import canonical_json
 
     n, threshold = recipe.decontam.ngram, recipe.decontam.threshold

@@ -38,7 +38,7 @@ from typing import Any, Iterator
 from . import __version__
 from .errors import InputError
 from .filters import Decision, build_chain, judge
-from .manifest import file_sha256
+from .manifest import file_sha256, write_atomic
 from .recipe import Recipe, source_module
 from .records import Candidate, canonical_json
 
@@ -397,10 +397,5 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(canonical_json(value))
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+    """Canonical JSON through the package's one atomic writer (a marker or memo is never half written)."""
+    write_atomic(path, canonical_json(value).encode("utf-8"))

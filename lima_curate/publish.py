@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError
-from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, card_bytes, file_sha256
+from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, _umask, card_bytes, digest, file_sha256
 
 SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, DEV, TEST)
 FORMER_SET_FILES = ("rejects.jsonl",)  # written by earlier versions in place of rejects.parquet
@@ -85,8 +85,6 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
 
 
 def write_file(path: Path, data: bytes) -> str:
-    from .manifest import digest
-
     with open(path, "wb") as handle:
         handle.write(data)
         handle.flush()
@@ -174,9 +172,3 @@ def sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
