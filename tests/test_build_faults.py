@@ -82,11 +82,8 @@ def test_a_killed_build_leaves_the_previous_set_and_no_process(dumps, tmp_path):
         (big / site / "Posts.xml").write_text(f'<?xml version="1.0"?>\n<posts>\n{rows}\n{filler}\n</posts>\n')
     build = subprocess.Popen(command(*build_args(dumps, out, "-j", "2", inputs=big)), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len(psutil.Process(build.pid).children(recursive=True)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the forkserver and both workers
-    tree = [build.pid] + [p.pid for p in psutil.Process(build.pid).children(recursive=True)]
-    assert len(tree) >= 4, "the build never started its workers"
+    tree = running_workers(build.pid, deadline=time.monotonic() + 120)
+    assert tree, "the build never started its workers"
     os.kill(build.pid, signal.SIGKILL)
     build.wait()
     deadline = time.monotonic() + 10
@@ -96,6 +93,22 @@ def test_a_killed_build_leaves_the_previous_set_and_no_process(dumps, tmp_path):
     assert not left, f"processes of the killed build still run: {left}"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert cli("verify", str(out / "manifest.jsonl")).returncode == 0
+
+
+def running_workers(pid: int, deadline: float) -> list[int]:
+    """The build's process tree once a pool worker (a child of the forkserver, itself the build's
+    child) runs, or [] if none came before ``deadline``. One snapshot, taken and judged at once: the
+    workers of this small build live for a second or two."""
+    while time.monotonic() < deadline:
+        try:
+            children = psutil.Process(pid).children()
+            workers = [w.pid for c in children for w in c.children()]
+        except psutil.NoSuchProcess:  # a process came or went between the two looks
+            continue
+        if workers:
+            return [pid, *(c.pid for c in children), *workers]
+        time.sleep(0.01)
+    return []
 
 
 def test_a_second_build_into_the_same_folder_is_refused(dumps, tmp_path):
