@@ -1,22 +1,109 @@
-"""Source readers: raw local files -> candidates.
+"""Source readers (raw local files -> candidates) and the one registry that names them.
 
-Every module here has the same small surface, so the build treats all sources alike:
+A source is a module that satisfies :class:`Source`; the build, the recipe, ``import``/``export``
+and the command line find sources here and nowhere else. Adding one is a module with this surface,
+its ``[NAME]`` recipe table, docs, tests and a sample (docs/architecture.md walks through it):
 
-``NAME``
-    the source name used in ``--input NAME=PATH`` and in the recipe's ``[NAME]`` table.
-``VERSION``
-    an integer bumped whenever the reader's output for the same input changes; it is part of the
-    extraction cache key.
-``Settings``
-    a frozen dataclass built from the recipe's ``[NAME]`` table; every field has the LIMA default.
-``units(path) -> list[Path]``
-    expands what the user passed (a file or a folder) into the input units to read (sorted), each
-    read independently (and in parallel); raises ``InputError`` when there is nothing to read.
-``files(unit)`` or ``files(unit, settings)`` (optional)
-    every file a unit's candidates depend on (by default the unit itself, or every file under a
-    folder unit); the extraction cache key and the card's inputs cover exactly these.
-``read(unit, settings, seed, skipped) -> Iterator[Candidate]``
-    streams candidates from one unit without loading it whole; well-formed records with a missing
-    or invalid field are skipped and counted in ``skipped`` (a ``collections.Counter`` keyed by a
-    short reason), anything unreadable raises ``InputError`` naming the file and line.
+- the five shipped readers are registered below, in the order that also orders manifest lines;
+- a package registers its own under the ``lima_curate.sources`` entry point group (the value is
+  the module's import path), which every process of a build reads, pool workers and Ray included;
+- :func:`register` adds a module for the current process only (tests, notebooks, ``-j 1``).
 """
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterator, Protocol, cast, runtime_checkable
+
+from ..errors import InputError
+from ..records import Candidate
+
+ENTRY_POINT_GROUP = "lima_curate.sources"
+BUILTIN = ("stackexchange", "wikihow", "writingprompts", "superni", "authored")
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What a source module defines (module attributes and functions; no class to subclass)."""
+
+    NAME: str  # in ``--input NAME=PATH`` and the recipe's ``[NAME]`` table
+    VERSION: int  # bumped whenever the output for the same input changes: part of the cache key
+    SUBSETS: tuple[str, ...]  # the subsets its candidates fall in, in manifest line order
+    GROUP_FIELD: str | None  # the meta field naming a candidate's group (site, category, ...) on import
+    GAIR_NAMES: tuple[str, ...]  # its names in GAIR/lima's "source" field, the first used on export
+    Settings: type  # frozen dataclass built from the recipe's ``[NAME]`` table
+
+    def units(self, path: Path) -> list[Path]:
+        """What the user passed (a file or folder) -> the units read independently, sorted;
+        ``InputError`` when there is nothing to read."""
+        ...
+
+    def files(self, unit: Path, settings: Any) -> list[Path]:
+        """Every file a unit's candidates depend on under these settings: the cache key and the
+        card's inputs cover exactly these."""
+        ...
+
+    def read(self, unit: Path, settings: Any, seed: int, skipped: Counter) -> Iterator[Candidate]:
+        """Stream candidates; records with a missing or invalid field are counted in ``skipped``
+        by a short reason, anything unreadable raises ``InputError`` naming the file and line."""
+        ...
+
+
+_registry: dict[str, Source] = {}
+_loaded = False
+
+
+def register(module: ModuleType | Source) -> Source:
+    """Add a source module (checked against :class:`Source`); a name already taken is an error."""
+    missing = [name for name in ("NAME", "VERSION", "SUBSETS", "GROUP_FIELD", "GAIR_NAMES", "Settings", "units", "files", "read")
+               if not hasattr(module, name)]
+    if missing:
+        raise TypeError(f"source module {getattr(module, '__name__', module)!r} lacks {', '.join(missing)}")
+    source = cast(Source, module)
+    known = _sources()
+    if source.NAME in known and known[source.NAME] is not source:
+        raise ValueError(f"a source named {source.NAME!r} is already registered ({known[source.NAME]!r})")
+    known[source.NAME] = source
+    return source
+
+
+def unregister(name: str) -> None:
+    """Remove a source added with :func:`register` (tests)."""
+    _sources().pop(name, None)
+
+
+def get(name: str) -> Source:
+    """The source called ``name``; an unknown name is an ``InputError`` listing the known ones."""
+    known = _sources()
+    if name not in known:
+        raise InputError("--input", f"unknown source {name!r}; known: {', '.join(known)}")
+    return known[name]
+
+
+def names() -> tuple[str, ...]:
+    """Registered sources in registration order (the order of inputs and of manifest lines)."""
+    return tuple(_sources())
+
+
+def subsets() -> tuple[str, ...]:
+    """Every subset in manifest line order: each source's subsets in turn, a subset two sources
+    fill (``dialogue``) where the first of them lists it."""
+    ordered: dict[str, None] = {}
+    for source in _sources().values():
+        ordered.update(dict.fromkeys(source.SUBSETS))
+    return tuple(ordered)
+
+
+def _sources() -> dict[str, Source]:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for name in BUILTIN:
+            _registry.setdefault(name, cast(Source, importlib.import_module(f"{__name__}.{name}")))
+        for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+            register(importlib.import_module(point.value))
+    return _registry
