@@ -1,4 +1,7 @@
-"""r/WritingPrompts reader: Pushshift dumps, Fan et al. 2018 files and CSV samples of them."""
+"""r/WritingPrompts reader: Pushshift dumps, Fan et al. 2018 files and CSV samples of them, and the
+Reddit dump helpers (lima_curate.reddit) it reads them with. Readers run with the recipe's settings.
+
+Over 400 lines: one source's three input formats and its detokeniser cases, kept in one file as each reader's are."""
 
 from __future__ import annotations
 
@@ -15,16 +18,19 @@ from pathlib import Path
 import orjson
 import pytest
 import zstandard
+from conftest import ROOT, read_source, recipe_settings
 
+from lima_curate import reddit, sources
 from lima_curate.errors import InputError
 from lima_curate.records import canonical_json
 from lima_curate.sources import writingprompts as wp
+from lima_curate.sources import writingprompts_fan as fan
+from lima_curate.sources import writingprompts_rules as rules
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "writingprompts"
 GOLDEN = ROOT / "tests" / "golden" / "writingprompts"
 REAL = ROOT.parent / "shared" / "real"
-SETTINGS = wp.Settings()
+SETTINGS = recipe_settings("writingprompts")
 
 
 def load(name: str):
@@ -42,11 +48,6 @@ content = load("content")
 make_samples = load("make_samples")
 
 
-def read_all(unit: Path, settings: wp.Settings = SETTINGS) -> tuple[list, Counter]:
-    skipped: Counter = Counter()
-    return list(wp.read(unit, settings, 7, skipped)), skipped
-
-
 def write_zst(path: Path, lines: list[bytes]) -> Path:
     params = zstandard.ZstdCompressionParameters.from_level(3, window_log=31)
     buffer = io.BytesIO()
@@ -58,10 +59,15 @@ def write_zst(path: Path, lines: list[bytes]) -> Path:
 
 
 def sample_lines(name: str) -> list[bytes]:
-    return [line for _, line in wp.zst_lines(SAMPLES / name) if line]
+    return [line for _, line in reddit.zst_lines(SAMPLES / name) if line]
 
 
 # -- units -----------------------------------------------------------------------------------------
+
+
+def test_the_registry_serves_this_module_as_a_source():
+    assert sources.get("writingprompts") is wp
+    assert isinstance(wp, sources.Source)
 
 
 def test_a_folder_expands_into_one_unit_per_pair_and_csv():
@@ -70,7 +76,7 @@ def test_a_folder_expands_into_one_unit_per_pair_and_csv():
         SAMPLES / "fan2018" / "valid.wp_source",
         SAMPLES / "writing_prompts_sample.csv",
     ]
-    assert wp.files(SAMPLES / "WritingPrompts_submissions.zst") == [
+    assert wp.files(SAMPLES / "WritingPrompts_submissions.zst", SETTINGS) == [
         SAMPLES / "WritingPrompts_comments.zst",
         SAMPLES / "WritingPrompts_submissions.zst",
     ]
@@ -85,7 +91,7 @@ def test_monthly_dumps_pair_by_month(tmp_path):
     for name in ("RS_2019-10.zst", "RC_2019-10.zst", "RC_2019-11.zst", "notes.txt"):
         (tmp_path / name).write_bytes(b"")
     assert wp.units(tmp_path) == [tmp_path / "RC_2019-11.zst", tmp_path / "RS_2019-10.zst"]
-    assert wp.files(tmp_path / "RS_2019-10.zst") == [tmp_path / "RC_2019-10.zst", tmp_path / "RS_2019-10.zst"]
+    assert wp.files(tmp_path / "RS_2019-10.zst", SETTINGS) == [tmp_path / "RC_2019-10.zst", tmp_path / "RS_2019-10.zst"]
 
 
 def test_inputs_that_are_not_writingprompts_are_refused(tmp_path):
@@ -104,7 +110,7 @@ def test_inputs_that_are_not_writingprompts_are_refused(tmp_path):
 
 
 def test_each_prompt_gets_its_best_story_within_bounds():
-    candidates, _ = read_all(SAMPLES / "WritingPrompts_submissions.zst")
+    candidates, _ = read_source(wp.NAME, SAMPLES / "WritingPrompts_submissions.zst")
     got = {c.meta["submission_id"]: (c.meta["comment_id"], c.prompt, c.response) for c in candidates}
     assert got == content.EXPECT  # exact text: entities decoded, markdown as written
     assert [c.id for c in candidates] == sorted(c.id for c in candidates)
@@ -113,7 +119,7 @@ def test_each_prompt_gets_its_best_story_within_bounds():
 
 
 def test_candidates_carry_provenance_but_no_author():
-    candidates, _ = read_all(SAMPLES / "WritingPrompts_submissions.zst")
+    candidates, _ = read_source(wp.NAME, SAMPLES / "WritingPrompts_submissions.zst")
     dragon = next(c for c in candidates if c.meta["submission_id"] == content.DRAGON)
     assert dragon.id == f"writingprompts/{content.DRAGON}-f3a000j"
     assert (dragon.source, dragon.subset, dragon.group, dragon.rank) == ("writingprompts", "writingprompts", "WP", 520)
@@ -129,7 +135,7 @@ def test_candidates_carry_provenance_but_no_author():
 
 
 def test_every_drop_is_counted_under_its_reason():
-    _, skipped = read_all(SAMPLES / "WritingPrompts_submissions.zst")
+    _, skipped = read_source(wp.NAME, SAMPLES / "WritingPrompts_submissions.zst")
     assert skipped == Counter(
         {
             "submission_over_18": 1,
@@ -154,7 +160,7 @@ def test_every_drop_is_counted_under_its_reason():
 
 def test_length_bounds_and_score_floor_come_from_the_settings():
     roomy = dataclasses.replace(SETTINGS, max_story_chars=5000, min_story_score=1)
-    candidates, _ = read_all(SAMPLES / "WritingPrompts_submissions.zst", roomy)
+    candidates, _ = read_source(wp.NAME, SAMPLES / "WritingPrompts_submissions.zst", roomy)
     chosen = {c.meta["submission_id"]: c.meta["comment_id"] for c in candidates}
     assert chosen[content.NOISE] == "f3a0007"  # now the 980-point story fits
     assert chosen[content.NO_STORY_POST] == "f3a000n"  # and a 6-point story passes the floor
@@ -165,8 +171,8 @@ def test_the_choice_does_not_depend_on_record_order(tmp_path):
     random.Random(3).shuffle(comments)
     write_zst(tmp_path / "WritingPrompts_comments.zst", comments)
     write_zst(tmp_path / "WritingPrompts_submissions.zst", sample_lines("WritingPrompts_submissions.zst")[::-1])
-    shuffled, _ = read_all(tmp_path / "WritingPrompts_submissions.zst")
-    original, _ = read_all(SAMPLES / "WritingPrompts_submissions.zst")
+    shuffled, _ = read_source(wp.NAME, tmp_path / "WritingPrompts_submissions.zst")
+    original, _ = read_source(wp.NAME, SAMPLES / "WritingPrompts_submissions.zst")
     assert [c.to_row() for c in shuffled] == [c.to_row() for c in original]
 
 
@@ -175,10 +181,13 @@ def test_monthly_dumps_keep_only_the_subreddit_whatever_its_case(tmp_path):
     other_comment = orjson.dumps(
         {"id": "zz2", "subreddit": "books", "link_id": "t3_zz1", "parent_id": "t3_zz1", "body": "x" * 900, "score": 50}
     )
-    lowered = [line.replace(b'"subreddit":"WritingPrompts"', b'"subreddit":"writingprompts"') for line in sample_lines("WritingPrompts_comments.zst")]
+    lowered = [
+        line.replace(b'"subreddit":"WritingPrompts"', b'"subreddit":"writingprompts"')
+        for line in sample_lines("WritingPrompts_comments.zst")
+    ]
     write_zst(tmp_path / "RS_2019-10.zst", [other, *sample_lines("WritingPrompts_submissions.zst"), other])
     write_zst(tmp_path / "RC_2019-10.zst", [other_comment, *lowered])
-    candidates, skipped = read_all(tmp_path / "RS_2019-10.zst")
+    candidates, skipped = read_source(wp.NAME, tmp_path / "RS_2019-10.zst")
     assert {c.meta["submission_id"]: c.meta["comment_id"] for c in candidates} == {k: v[0] for k, v in content.EXPECT.items()}
     assert skipped["other_subreddit"] == 3
 
@@ -205,10 +214,11 @@ def test_a_zst_cut_short_is_a_one_line_error_naming_the_file(tmp_path):
     cut.write_bytes(data[: len(data) // 2])
     (tmp_path / "WritingPrompts_submissions.zst").write_bytes((SAMPLES / "WritingPrompts_submissions.zst").read_bytes())
     with pytest.raises(InputError) as caught:
-        read_all(tmp_path / "WritingPrompts_submissions.zst")
+        read_source(wp.NAME, tmp_path / "WritingPrompts_submissions.zst")
     message = str(caught.value)
     assert "\n" not in message
-    assert re.fullmatch(rf"{re.escape(str(cut))}: zstd stream cut short after line \d+ \(truncated or incomplete download\)", message)
+    cut_short = r"zstd stream cut short after line \d+ \(truncated or incomplete download\)"
+    assert re.fullmatch(rf"{re.escape(str(cut))}: {cut_short}", message)
 
 
 def test_a_cut_short_error_says_how_far_the_stream_got(tmp_path):
@@ -216,7 +226,7 @@ def test_a_cut_short_error_says_how_far_the_stream_got(tmp_path):
     data = write_zst(tmp_path / "x_comments.zst", records).read_bytes()
     (tmp_path / "x_comments.zst").write_bytes(data[: len(data) * 3 // 5])
     with pytest.raises(InputError, match=r"cut short after line (\d+)") as caught:
-        list(wp.zst_lines(tmp_path / "x_comments.zst"))
+        list(reddit.zst_lines(tmp_path / "x_comments.zst"))
     reached = int(re.search(r"after line (\d+)", str(caught.value)).group(1))
     assert 500 < reached < 2000
 
@@ -226,30 +236,30 @@ def test_a_line_that_is_not_json_names_file_and_line(tmp_path):
     lines[4] = lines[4][:-10]
     bad = write_zst(tmp_path / "WritingPrompts_submissions.zst", lines)
     with pytest.raises(InputError, match=rf"^{bad}:5: not valid JSON"):
-        read_all(bad)
+        read_source(wp.NAME, bad)
 
 
 def test_a_file_that_is_not_zstd_is_an_error(tmp_path):
     bad = tmp_path / "WritingPrompts_submissions.zst"
     bad.write_bytes(b'{"id": "plain json, not compressed"}\n')
     with pytest.raises(InputError, match="not a readable zstd stream after line 0"):
-        read_all(bad)
+        read_source(wp.NAME, bad)
 
 
-# -- streaming -------------------------------------------------------------------------------------
+# -- streaming dumps (lima_curate.reddit) ---------------------------------------------------------
 
 
 def test_lines_survive_chunks_cut_inside_a_utf8_character():
-    text = "Ça va? — “quoted” — 東京 — 🐉\n".encode("utf-8") * 3
-    cut = text.index("東".encode("utf-8")) + 1  # inside the three bytes of 東
-    chunks = [text[:cut], text[cut:cut + 2], text[cut + 2:]]
-    assert [line.decode("utf-8") for line in wp.split_lines(chunks)] == ["Ça va? — “quoted” — 東京 — 🐉"] * 3
+    text = "Ça va? — “quoted” — 東京 — 🐉\n".encode() * 3
+    cut = text.index("東".encode()) + 1  # inside the three bytes of 東
+    chunks = [text[:cut], text[cut : cut + 2], text[cut + 2 :]]
+    assert [line.decode("utf-8") for line in reddit.split_lines(chunks)] == ["Ça va? — “quoted” — 東京 — 🐉"] * 3
 
 
 def test_tiny_reads_give_the_same_records(tmp_path):
     records = [{"id": f"c{i}", "body": "Ωmega “story” 🐉 " * (i + 1)} for i in range(50)]
     path = write_zst(tmp_path / "x_comments.zst", [orjson.dumps(r) for r in records])
-    lines = [orjson.loads(line) for _, line in wp.zst_lines(path, read_size=7)]
+    lines = [orjson.loads(line) for _, line in reddit.zst_lines(path, read_size=7)]
     assert lines == records
 
 
@@ -257,7 +267,19 @@ def test_several_frames_are_read_one_after_another(tmp_path):
     frames = [zstandard.ZstdCompressor().compress(b'{"n": %d}\n' % i) for i in range(3)]
     path = tmp_path / "x_comments.zst"
     path.write_bytes(b"".join(frames))
-    assert [orjson.loads(line)["n"] for _, line in wp.zst_lines(path)] == [0, 1, 2]
+    assert [orjson.loads(line)["n"] for _, line in reddit.zst_lines(path)] == [0, 1, 2]
+
+
+def test_dump_helpers_take_the_subreddit_as_a_parameter(tmp_path):
+    question = orjson.dumps({"id": "ah1", "subreddit": "AskHistorians", "title": "Why did Rome fall?"})
+    submissions = sample_lines("WritingPrompts_submissions.zst")
+    write_zst(tmp_path / "RS_2020-01.zst", [question, *submissions])
+    (tmp_path / "RC_2020-01.zst").write_bytes(b"")
+    skipped: Counter = Counter()
+    assert [r["id"] for _, r in reddit.zst_records(tmp_path / "RS_2020-01.zst", "AskHistorians", skipped)] == ["ah1"]
+    assert skipped == Counter({"other_subreddit": len(submissions)})
+    assert reddit.dump_unit(tmp_path / "RC_2020-01.zst") == tmp_path / "RS_2020-01.zst"
+    assert reddit.pair_files(tmp_path / "RS_2020-01.zst") == [tmp_path / "RC_2020-01.zst", tmp_path / "RS_2020-01.zst"]
 
 
 # -- prompts ---------------------------------------------------------------------------------------
@@ -278,7 +300,7 @@ def test_several_frames_are_read_one_after_another(tmp_path):
     ],
 )
 def test_prompt_tags_are_stripped(title, text, tags):
-    assert wp.strip_tags(title, SETTINGS) == (text, tags)
+    assert rules.strip_tags(title, SETTINGS) == (text, tags)
 
 
 @pytest.mark.parametrize(
@@ -294,11 +316,11 @@ def test_prompt_tags_are_stripped(title, text, tags):
     ],
 )
 def test_prompts_keep_only_story_prompt_types(title, selftext, expected):
-    assert wp.make_prompt(title, selftext, SETTINGS) == expected
+    assert rules.make_prompt(title, selftext, SETTINGS) == expected
 
 
 def test_reddit_escaping_is_undone_once():
-    assert wp.reddit_text("Fish &amp; chips &lt;3\r\n&gt; quoted  \n\n\n\n&amp;#x200B;\n\nwrite &amp;amp; here") == (
+    assert reddit.reddit_text("Fish &amp; chips &lt;3\r\n&gt; quoted  \n\n\n\n&amp;#x200B;\n\nwrite &amp;amp; here") == (
         "Fish & chips <3\n> quoted\n\nwrite &amp; here"
     )
 
@@ -307,7 +329,7 @@ def test_reddit_escaping_is_undone_once():
 
 
 def test_golden_fan_story_is_detokenised_exactly():
-    candidates, _ = read_all(SAMPLES / "fan2018" / "valid.wp_source")
+    candidates, _ = read_source(wp.NAME, SAMPLES / "fan2018" / "valid.wp_source")
     first = candidates[0]
     assert first.id == "writingprompts/fan-valid-1"
     assert first.prompt + "\n" == (GOLDEN / "fan-valid-1.prompt.txt").read_text(encoding="utf-8")
@@ -315,14 +337,19 @@ def test_golden_fan_story_is_detokenised_exactly():
 
 
 def test_fan_files_give_the_first_story_per_prompt():
-    candidates, skipped = read_all(SAMPLES / "fan2018" / "valid.wp_source")
+    candidates, skipped = read_source(wp.NAME, SAMPLES / "fan2018" / "valid.wp_source")
     assert [(c.id, c.group, c.rank) for c in candidates] == [
         ("writingprompts/fan-valid-1", "WP", 0),
         ("writingprompts/fan-valid-3", "EU", 0),
     ]
     assert candidates[1].meta == {
-        "format": "fan2018", "file": "valid.wp_target", "fan_split": "valid", "line": 3,
-        "prompt_type": "EU", "tags": ["EU"], "licence": wp.LICENCE,
+        "format": "fan2018",
+        "file": "valid.wp_target",
+        "fan_split": "valid",
+        "line": 3,
+        "prompt_type": "EU",
+        "tags": ["EU"],
+        "licence": wp.LICENCE,
     }
     assert skipped == Counter({"story_prompt_answered": 1})
 
@@ -331,12 +358,15 @@ def test_fan_files_of_different_lengths_are_an_error(tmp_path):
     (tmp_path / "test.wp_source").write_text("[ WP ] one\n[ WP ] two\n")
     (tmp_path / "test.wp_target").write_text("a story\n")
     with pytest.raises(InputError, match=r"test.wp_target:2: ends after line 1"):
-        read_all(tmp_path / "test.wp_source")
+        read_source(wp.NAME, tmp_path / "test.wp_source")
 
 
 def test_csv_sample_rows_become_candidates():
-    candidates, skipped = read_all(SAMPLES / "writing_prompts_sample.csv")
-    assert [c.id for c in candidates] == ["writingprompts/writing_prompts_sample-40417", "writingprompts/writing_prompts_sample-88102"]
+    candidates, skipped = read_source(wp.NAME, SAMPLES / "writing_prompts_sample.csv")
+    assert [c.id for c in candidates] == [
+        "writingprompts/writing_prompts_sample-40417",
+        "writingprompts/writing_prompts_sample-88102",
+    ]
     assert candidates[1].prompt == 'Tell a story in which nobody ever says the word "goodbye".'
     assert candidates[0].response.startswith("It happened at 8:14 on a Monday, in the middle of the rush.\n\nForty thousand")
     assert '"It\'s a prank," said the mayor' in candidates[0].response
@@ -347,7 +377,7 @@ def test_blank_csv_lines_are_not_rows(tmp_path):
     story = "A story that is long enough to keep . " * 20
     path = tmp_path / "sample.csv"
     path.write_text(f'row_id,prompt,story\n7,[ WP ] First prompt .,"{story}"\n\n')
-    candidates, _ = read_all(path)
+    candidates, _ = read_source(wp.NAME, path)
     assert [c.id for c in candidates] == ["writingprompts/sample-7"]
 
 
@@ -355,29 +385,29 @@ def test_a_broken_csv_row_names_its_line(tmp_path):
     bad = tmp_path / "wp.csv"
     bad.write_text('row_id,prompt,story\n1,"[ WP ] one","a\nstory"\n2,"[ WP ] two"\n')
     with pytest.raises(InputError, match=r"wp.csv:4: row has 2 fields, the header 3"):
-        read_all(bad)
+        read_source(wp.NAME, bad)
     bad.write_text("id,text\n1,x\n")
     with pytest.raises(InputError, match=r"wp.csv:1: no 'prompt' column"):
-        read_all(bad)
+        read_source(wp.NAME, bad)
 
 
 def test_csv_rows_without_row_id_are_numbered_and_bad_bytes_are_an_error(tmp_path):
     story = "A story that is long enough to keep . " * 20
     path = tmp_path / "sample.csv"
     path.write_text(f'prompt,story\n[ WP ] First prompt .,"{story}"\n[ WP ] Second prompt .,"{story}"\n')
-    candidates, _ = read_all(path)
+    candidates, _ = read_source(wp.NAME, path)
     assert [c.id for c in candidates] == ["writingprompts/sample-1", "writingprompts/sample-2"]
     assert [c.meta["line"] for c in candidates] == [2, 3]
     path.write_bytes(b"prompt,story\n[ WP ] x,\xff\xfe broken\n")
     with pytest.raises(InputError, match="not valid UTF-8"):
-        read_all(path)
+        read_source(wp.NAME, path)
 
 
 def test_fan_line_that_is_not_utf8_names_its_line(tmp_path):
     (tmp_path / "valid.wp_source").write_bytes(b"[ WP ] one\n[ WP ] two\n")
     (tmp_path / "valid.wp_target").write_bytes(b"a story\nbad \xff byte\n")
     with pytest.raises(InputError, match=r"valid.wp_target:2: not valid UTF-8"):
-        read_all(tmp_path / "valid.wp_source")
+        read_source(wp.NAME, tmp_path / "valid.wp_source")
 
 
 @pytest.mark.parametrize(
@@ -400,7 +430,7 @@ def test_fan_line_that_is_not_utf8_names_its_line(tmp_path):
     ],
 )
 def test_fan_tokenisation_is_undone(tokens, text):
-    assert wp.detokenize(tokens) == text
+    assert fan.detokenize(tokens) == text
 
 
 # -- real files (../shared/real) -------------------------------------------------------------------
@@ -416,11 +446,11 @@ def real(*parts: str) -> Path:
 @pytest.mark.real
 def test_real_monthly_comment_dump_streams_every_line():
     path = real("pushshift", "RC_2005-12.zst")
-    records = [orjson.loads(line) for _, line in wp.zst_lines(path) if line]
+    records = [orjson.loads(line) for _, line in reddit.zst_lines(path) if line]
     assert len(records) == 1075
     assert all(r["link_id"].startswith("t3_") for r in records)
     assert wp.units(path) == [path]
-    candidates, skipped = read_all(path)
+    candidates, skipped = read_source(wp.NAME, path)
     assert candidates == []
     assert skipped == Counter({"other_subreddit": 1075})
 
@@ -428,7 +458,7 @@ def test_real_monthly_comment_dump_streams_every_line():
 @pytest.mark.real
 def test_real_submissions_extract_of_another_subreddit_yields_nothing():
     path = real("pushshift", "AskWomen_submissions.zst")
-    candidates, skipped = read_all(path)
+    candidates, skipped = read_source(wp.NAME, path)
     assert candidates == []
     assert skipped == Counter({"other_subreddit": 8271})
 
@@ -436,10 +466,16 @@ def test_real_submissions_extract_of_another_subreddit_yields_nothing():
 @pytest.mark.real
 def test_real_fan_csv_sample_is_detokenised():
     path = real("writingprompts", "writing_prompts_train_subset.csv")
-    candidates, skipped = read_all(path)
+    candidates, skipped = read_source(wp.NAME, path)
     assert len(candidates) + sum(skipped.values()) == 500
     assert len(candidates) > 150
-    assert set(skipped) <= {"prompt_untagged", "prompt_tag_not_kept", "story_too_short", "story_too_long", "story_prompt_answered"}
+    assert set(skipped) <= {
+        "prompt_untagged",
+        "prompt_tag_not_kept",
+        "story_too_short",
+        "story_too_long",
+        "story_prompt_answered",
+    }
     for candidate in candidates:
         for text in (candidate.prompt, candidate.response):
             assert "<newline>" not in text and " n't" not in text and "``" not in text and "''" not in text
@@ -457,4 +493,4 @@ def test_real_fan_text_length_bounds_hold():
         texts = [text for row in csv.DictReader(handle) for text in (row["prompt"], row["story"])]
     texts += [story for _, story in content.FAN_VALID] + [row[2] for row in content.CSV_ROWS]
     for text in texts:
-        assert wp.shortest_detokenized(text) <= len(wp.detokenize(text)) <= len(text)
+        assert fan.shortest_detokenized(text) <= len(fan.detokenize(text)) <= len(text)
