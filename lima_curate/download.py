@@ -1,3 +1,4 @@
+# Just over 400 lines, one concern: one HTTP download done right (requests, retries, the response, checks, its bar).
 """HTTP downloads that survive interruptions and never leave half a file under its final name.
 
 One ``Fetcher`` holds one httpx client and the rules every request follows: a user agent naming the
@@ -58,6 +59,7 @@ class Limits:
     sleep: Callable[[float], None] = time.sleep
 
     def backoff_for(self, failures: int) -> float:
+        """Seconds to wait after the given number of failed tries."""
         return min(self.backoff * 2 ** (failures - 1), self.max_backoff)
 
 
@@ -72,6 +74,8 @@ class Expected:
 
 @dataclass(frozen=True)
 class Fetched:
+    """A file that arrived complete and checked: what the lock file records about it."""
+
     url: str
     path: Path
     bytes: int
@@ -88,12 +92,8 @@ class Retry(Exception):
         self.wait = wait
 
 
-def today() -> str:
-    """The fetch date recorded in the lock file (UTC, day precision)."""
-    return datetime.now(timezone.utc).date().isoformat()
-
-
 def offline_requested(flag: bool = False) -> bool:
+    """``--offline`` or ``LIMA_OFFLINE`` set to anything but empty, 0, false or no."""
     return flag or os.environ.get("LIMA_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
 
 
@@ -122,6 +122,7 @@ class Fetcher:
             self._client.close()
 
     def note(self, text: str) -> None:
+        """One line to the user on stderr (rich markup), never wrapped."""
         self.console.print(text, highlight=False, soft_wrap=True)
 
     def progress(self, label: str, show: bool = True) -> "ProgressBar":
@@ -131,6 +132,7 @@ class Fetcher:
     # -- requests ----------------------------------------------------------------------------------
 
     def client(self, url: str) -> httpx.Client:
+        """The one httpx client, made on first use; offline, an error naming ``url`` instead."""
         if self.offline:
             raise InputError(url, f"offline (--offline or LIMA_OFFLINE): not fetching it; {OFFLINE_HINT}")
         if self._client is None:
@@ -229,7 +231,8 @@ class Fetcher:
                     raise Retry("the server resumed at the wrong place; starting again from zero", wait=0)
                 if expected.size is not None and total is not None and total != expected.size:
                     part.unlink(missing_ok=True)
-                    raise InputError(url, f"the server offers {total:,} bytes but {expected.origin or 'the source'} says {expected.size:,}")
+                    origin = expected.origin or "the source"
+                    raise InputError(url, f"the server offers {total:,} bytes but {origin} says {expected.size:,}")
                 state["resumed"] = state["resumed"] or offset > 0
                 bar.start(total if total is not None else expected.size, offset)
                 written = write_body(response, part, offset, total, bar)
@@ -277,12 +280,14 @@ def no_network(error: BaseException) -> bool:
 
 
 def root_cause(error: BaseException) -> str:
+    """The innermost exception's message (the socket's, not httpx's wrapper), for the one-line error."""
     while error.__cause__ is not None or error.__context__ is not None:
         error = error.__cause__ or error.__context__  # type: ignore[assignment]
     return str(error) or type(error).__name__
 
 
 def check_status(response: httpx.Response, url: str, limits: Limits) -> None:
+    """An error status as a retry (5xx, 429, ... with its ``Retry-After``) or a one-line error (404, 403)."""
     status = response.status_code
     if status < 400:
         return
@@ -291,7 +296,8 @@ def check_status(response: httpx.Response, url: str, limits: Limits) -> None:
         raise InputError(url, reason)
     wait = retry_after(response.headers.get("retry-after"))
     if wait is not None and wait > limits.max_retry_after:
-        raise InputError(url, f"{reason}: the server asks to wait {wait:.0f} s, longer than the {limits.max_retry_after:.0f} s limit; try later")
+        limit = f"{limits.max_retry_after:.0f} s"
+        raise InputError(url, f"{reason}: the server asks to wait {wait:.0f} s, longer than the {limit} limit; try later")
     raise Retry(reason, wait=wait)
 
 
@@ -346,6 +352,7 @@ def write_body(response: httpx.Response, part: Path, offset: int, total: int | N
 
 
 def mismatch(size: int, hashes: dict[str, str], expected: Expected) -> str | None:
+    """Why a downloaded file differs from what its source publishes (size first), or None."""
     origin = expected.origin or "the source"
     if expected.size is not None and size != expected.size:
         return f"got {size:,} bytes but {origin} says {expected.size:,}"
@@ -366,10 +373,12 @@ class Bar:
         self.task = progress.add_task(label, total=None) if progress else None
 
     def start(self, total: int | None, completed: int) -> None:
+        """Set the size (None: unknown) and where this try starts (a resumed part's length)."""
         if self.progress is not None:
             self.progress.update(self.task, total=total, completed=completed)
 
     def advance(self, n: int) -> None:
+        """Count ``n`` more bytes received."""
         if self.progress is not None:
             self.progress.update(self.task, advance=n)
 

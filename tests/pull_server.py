@@ -48,6 +48,8 @@ class WrongLength:
 
 @dataclass(frozen=True)
 class Logged:
+    """One request as the server saw it."""
+
     path: str
     range: str | None
     user_agent: str | None
@@ -59,6 +61,7 @@ class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: object, client_address: object) -> None:
+        """Say nothing."""
         pass
 
 
@@ -76,24 +79,30 @@ class PullServer:
 
     @property
     def base(self) -> str:
+        """``http://127.0.0.1:PORT``, the port chosen by the system."""
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
     def url(self, path: str) -> str:
+        """The full URL of a path on this server."""
         return self.base + path
 
     def add(self, path: str, data: bytes | str) -> str:
+        """Serve ``data`` at ``path``; returns its URL."""
         self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
         return self.url(path)
 
     def script(self, path: str, *faults: object) -> None:
+        """Play these faults on the next requests for ``path``, one each, then behave."""
         with self.lock:
             self.queued.setdefault(path, []).extend(faults)
 
     def always(self, path: str, fault: object) -> None:
+        """Play ``fault`` on every request for ``path`` once the scripted ones are spent."""
         self.permanent[path] = fault
 
     def requests_for(self, path: str) -> list[Logged]:
+        """Every request whose path, query included, is ``path``, in order."""
         return [r for r in self.log if r.path == path]
 
     def __enter__(self) -> "PullServer":
@@ -115,12 +124,15 @@ class PullServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            """GET only: the registered bytes, a range of them, or the fault queued for the path."""
+
             protocol_version = "HTTP/1.1"
 
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
 
             def do_GET(self) -> None:
+                """Serve one request, playing the path's next fault if there is one."""
                 path = self.path if self.path in server.files else self.path.split("?", 1)[0]
                 server.log.append(Logged(self.path, self.headers.get("Range"), self.headers.get("User-Agent")))
                 fault = server._next_fault(path)
@@ -158,12 +170,14 @@ class PullServer:
                 self.wfile.write(body)
 
             def range_start(self) -> int | None:
+                """N from ``Range: bytes=N-``; None for no range or any other form."""
                 value = self.headers.get("Range", "")
                 if value.startswith("bytes=") and value.endswith("-") and value[6:-1].isdigit():
                     return int(value[6:-1])
                 return None
 
             def send_error_status(self, code: int, retry_after: str | None) -> None:
+                """An error status with a short body, and ``Retry-After`` when given."""
                 body = f"status {code}\n".encode()
                 self.send_response(code)
                 if retry_after is not None:

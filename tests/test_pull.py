@@ -17,23 +17,21 @@ from rich.console import Console
 
 from lima_curate.download import Expected, Fetcher, Limits
 from lima_curate.errors import InputError
+from lima_curate.lockfile import LOCK_NAME, Lock, lock_urls
 from lima_curate.pull import (
-    LOCK_NAME,
-    Lock,
-    article_file,
     category_articles,
-    category_page_links,
-    lock_urls,
+    fetch_planned,
     pull_superni,
     pull_wikihow,
     pull_writingprompts,
     read_titles,
     se_plan,
     se_register,
-    fetch_planned,
     superni_register,
     writingprompts_register,
 )
+from lima_curate.pull.superni import superni_url
+from lima_curate.pull.wikihow import article_file, category_page_links
 from pull_server import Cut, IgnoreRange, PullServer, Status, WrongBytes, WrongLength
 
 BLOB = bytes(range(256)) * 400  # 102,400 bytes
@@ -390,8 +388,6 @@ def test_superni_keeps_only_tasks_and_splits_and_locks_each_file(server, fetcher
 
 
 def test_superni_default_url_is_the_github_archive_of_a_ref(tmp_path):
-    from lima_curate.pull import superni_url
-
     assert superni_url() == "https://github.com/allenai/natural-instructions/archive/master.zip"
     assert superni_url("v2.8") == "https://github.com/allenai/natural-instructions/archive/v2.8.zip"
 
