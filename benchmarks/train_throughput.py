@@ -5,7 +5,7 @@ the same micro-batch size, one process, no DeepSpeed, so the batching is the onl
 
 - plain:      transformers.Trainer with its default random sampler and DataCollatorForSeq2Seq
               (each micro-batch padded to its longest example);
-- lima-train: the Trainer of lima_train.run (BatchRebalanceSampler + DataCollatorWithFlattening:
+- lima-train: the Trainer of lima_train.trainer (BatchRebalanceSampler + DataCollatorWithFlattening:
               the micro-batch packed into one row, positions restarting at every example).
 
 Reported per run: tokens/s (real, unpadded tokens trained per second of wall time after a first
@@ -48,7 +48,7 @@ def synthetic_examples(count: int, scale: float, max_length: int, seed: int) -> 
     pool = [name for name, (n, _, _) in sorted(LIMA_SUBSETS.items()) for _ in range(n)]
     eot, bos = VOCAB - 1, 1
     examples = []
-    for index in range(count):
+    for _ in range(count):
         _, mean_in, mean_out = LIMA_SUBSETS[rng.choice(pool)]
         prompt = max(1, round(rng.lognormvariate(math.log(mean_in * scale) - 0.18, 0.6)))
         response = max(1, round(rng.lognormvariate(math.log(mean_out * scale) - 0.18, 0.6)))
@@ -75,9 +75,15 @@ def model_for(vocab: int, hidden: int, layers: int, max_length: int, seed: int):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=hidden * 4 // 3 * 2,
-                         num_hidden_layers=layers, num_attention_heads=max(1, hidden // 64),
-                         num_key_value_heads=max(1, hidden // 64), max_position_embeddings=max_length)
+    config = LlamaConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        intermediate_size=hidden * 4 // 3 * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=max(1, hidden // 64),
+        num_key_value_heads=max(1, hidden // 64),
+        max_position_embeddings=max_length,
+    )
     config._attn_implementation = "sdpa"
     return LlamaForCausalLM(config)
 
@@ -121,20 +127,30 @@ def timed_callback():
 def measure(kind: str, examples, args, steps: int, micro_batch: int, seed: int, model_settings) -> dict:
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
-    from lima_train.run import make_trainer
+    from lima_train.trainer import make_trainer
 
     with tempfile.TemporaryDirectory() as tmp:
         training = TrainingArguments(
-            output_dir=tmp, per_device_train_batch_size=micro_batch, max_steps=steps, learning_rate=1e-5,
-            lr_scheduler_type="constant", optim="adamw_torch", report_to=[], save_strategy="no",
-            logging_strategy="no", seed=seed, use_cpu=True, remove_unused_columns=False,
-            dataloader_drop_last=False, disable_tqdm=True)
+            output_dir=tmp,
+            per_device_train_batch_size=micro_batch,
+            max_steps=steps,
+            learning_rate=1e-5,
+            lr_scheduler_type="constant",
+            optim="adamw_torch",
+            report_to=[],
+            save_strategy="no",
+            logging_strategy="no",
+            seed=seed,
+            use_cpu=True,
+            remove_unused_columns=False,
+            dataloader_drop_last=False,
+            disable_tqdm=True,
+        )
         model = model_for(*model_settings)
         timer = timed_callback()
         if kind == "plain":
             collator = Counting(DataCollatorForSeq2Seq(pad_tokenizer(VOCAB), padding="longest"))
-            trainer = Trainer(model=model, args=training, train_dataset=examples, data_collator=collator,
-                              callbacks=[timer])
+            trainer = Trainer(model=model, args=training, train_dataset=examples, data_collator=collator, callbacks=[timer])
         else:
             trainer = make_trainer(model, training, examples, None, 1e-6, [timer])
             collator = Counting(trainer.data_collator)
@@ -144,9 +160,15 @@ def measure(kind: str, examples, args, steps: int, micro_batch: int, seed: int, 
     real = sum(r for r, _ in collator.batches[1:steps])
     computed = sum(c for _, c in collator.batches[1:steps])
     seconds = timer.ends[steps - 1] - timer.ends[0]
-    return {"run": kind, "steps_timed": steps - 1, "real_tokens": real, "computed_tokens": computed,
-            "seconds": round(seconds, 3), "tokens_per_s": round(real / seconds, 1),
-            "padding_efficiency": round(real / computed, 4)}
+    return {
+        "run": kind,
+        "steps_timed": steps - 1,
+        "real_tokens": real,
+        "computed_tokens": computed,
+        "seconds": round(seconds, 3),
+        "tokens_per_s": round(real / seconds, 1),
+        "padding_efficiency": round(real / computed, 4),
+    }
 
 
 def main(argv=None) -> dict:
@@ -173,12 +195,16 @@ def main(argv=None) -> dict:
     else:
         examples = synthetic_examples(options.examples, options.length_scale, options.max_length, options.seed)
     lengths = sorted(len(e["input_ids"]) for e in examples)
-    print(f"{len(examples)} examples, tokens per example: median {lengths[len(lengths) // 2]}, "
-          f"max {lengths[-1]}, mean {sum(lengths) / len(lengths):.0f}; micro-batch {options.micro_batch}, "
-          f"model h{options.hidden} x {options.layers} layers, {options.threads} thread(s)")
+    print(
+        f"{len(examples)} examples, tokens per example: median {lengths[len(lengths) // 2]}, "
+        f"max {lengths[-1]}, mean {sum(lengths) / len(lengths):.0f}; micro-batch {options.micro_batch}, "
+        f"model h{options.hidden} x {options.layers} layers, {options.threads} thread(s)"
+    )
     model_settings = (VOCAB, options.hidden, options.layers, options.max_length, options.seed)
-    results = [measure(kind, examples, options, options.steps, options.micro_batch, options.seed, model_settings)
-               for kind in ("plain", "lima-train")]
+    results = [
+        measure(kind, examples, options, options.steps, options.micro_batch, options.seed, model_settings)
+        for kind in ("plain", "lima-train")
+    ]
     plain, ours = results
     summary = {
         "runs": results,
@@ -188,11 +214,14 @@ def main(argv=None) -> dict:
     }
     print(f"{'run':<12}{'tokens/s':>12}{'padding efficiency':>22}{'real tokens':>14}{'seconds':>10}")
     for r in results:
-        print(f"{r['run']:<12}{r['tokens_per_s']:>12.1f}{r['padding_efficiency']:>21.1%}"
-              f"{r['real_tokens']:>14}{r['seconds']:>10.2f}")
-    print(f"lima-train / plain: {summary['speedup_tokens_per_s']:.2f}x tokens/s, "
-          f"efficiency {ours['padding_efficiency']:.1%} vs {plain['padding_efficiency']:.1%} "
-          f"(targets >= 1.2x and >= 95%: {'met' if summary['targets_met'] else 'NOT met'})")
+        print(
+            f"{r['run']:<12}{r['tokens_per_s']:>12.1f}{r['padding_efficiency']:>21.1%}{r['real_tokens']:>14}{r['seconds']:>10.2f}"
+        )
+    print(
+        f"lima-train / plain: {summary['speedup_tokens_per_s']:.2f}x tokens/s, "
+        f"efficiency {ours['padding_efficiency']:.1%} vs {plain['padding_efficiency']:.1%} "
+        f"(targets >= 1.2x and >= 95%: {'met' if summary['targets_met'] else 'NOT met'})"
+    )
     if options.json:
         options.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary

@@ -1,7 +1,8 @@
 """`lima-train`: fine-tune a LLaMA-architecture model on a LIMA manifest, and sample from it.
 
-Only arguments and output live here; the work is in config, data, model, run, launch and generate.
-torch, transformers and deepspeed load inside the commands, so `--help` is instant.
+Only arguments and output live here; the work is in config, data, model, launch, run (with trainer,
+callbacks, checkpoints), export and generate. torch, transformers, deepspeed and pydantic (the
+settings) load inside the commands, so `--help` is instant.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from lima_train.config import CONFIG_NAME, RunConfig, build_config, load_config_file, parse_assignments, read_run_config, save_config
-from lima_train.data import dev_set_path, file_sha256, read_manifest, read_prompts, write_jsonl_atomic
-from lima_train.errors import InputError
+from .data import canonical_json, dev_set_path, file_sha256, read_manifest, read_prompts, write_jsonl_atomic
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .config import RunConfig
 
 app = typer.Typer(
     help="Fine-tune a LLaMA-architecture model on a LIMA manifest (DeepSpeed ZeRO-3) and sample from it.",
@@ -49,48 +52,73 @@ def reports_input_errors(command):
 def run(
     manifest: Annotated[Path, typer.Argument(help="manifest.jsonl (dev.jsonl beside it is the dev set).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory: settings, checkpoints, generations.")],
-    model: Annotated[Optional[str], typer.Option(help="Local Hugging Face LLaMA-architecture model directory, or "
-                                                 "'tiny' for a tiny random model with a tokenizer trained on the "
-                                                 "manifest [default: the config's model, else tiny].")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="JSON or TOML file of settings "
-                                                        "(names as in train_config.json).")] = None,
-    assignments: Annotated[Optional[list[str]], typer.Option("--set", help="Any setting as KEY=VALUE "
-                                                             "(repeatable), e.g. --set gen_max_new_tokens=256.")] = None,
-    dev: Annotated[Optional[Path], typer.Option(help="Dev prompts for per-epoch generations "
-                                                "[default: dev.jsonl beside the manifest, if any].")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs [LIMA: 15].")] = None,
-    lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate [LIMA: 1e-5].")] = None,
-    lr_end: Annotated[Optional[float], typer.Option(help="Final learning rate [LIMA: 1e-6].")] = None,
-    weight_decay: Annotated[Optional[float], typer.Option(help="AdamW weight decay [LIMA: 0.1].")] = None,
-    global_batch: Annotated[Optional[int], typer.Option(help="Examples per optimizer step over all "
-                                                        "processes [LIMA: 32].")] = None,
-    micro_batch: Annotated[Optional[int], typer.Option(help="Examples per process per forward pass "
-                                                       "[default: largest of 8/4/2/1 that divides].")] = None,
-    max_length: Annotated[Optional[int], typer.Option(help="Trim sequences to this many tokens [LIMA: 2048].")] = None,
-    top_dropout: Annotated[Optional[float], typer.Option(help="Residual dropout at the top layer [LIMA: 0.3 "
-                                                         "for >= 30B parameters, else 0.2].")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Seed for data order, dropout and sampling [42].")] = None,
-    lora: Annotated[Optional[bool], typer.Option("--lora/--full", help="Train a LoRA adapter (merged on "
-                                                 "export) instead of every weight.")] = None,
-    nproc: Annotated[Optional[int], typer.Option(help="Processes per node (GPUs, or CPU processes).")] = None,
-    hostfile: Annotated[Optional[Path], typer.Option(help="DeepSpeed hostfile for several nodes.")] = None,
-    launcher: Annotated[Optional[str], typer.Option(help="deepspeed or torchrun (one node only).")] = None,
-    deepspeed_config: Annotated[Optional[Path], typer.Option(help="Your own DeepSpeed JSON config "
-                                                             "instead of the generated one.")] = None,
-    zero_stage: Annotated[Optional[int], typer.Option(help="ZeRO stage of the generated config [3].")] = None,
-    use_deepspeed: Annotated[Optional[bool], typer.Option("--deepspeed/--no-deepspeed", help="Train "
-                                                          "through DeepSpeed [on].")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last checkpoint, "
-                                         "with its saved settings.")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Local Hugging Face LLaMA-architecture model directory, or "
+            "'tiny' for a tiny random model with a tokenizer trained on the "
+            "manifest [default: the config's model, else tiny]."
+        ),
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="JSON or TOML file of settings (names as in train_config.json).")
+    ] = None,
+    assignments: Annotated[
+        list[str] | None, typer.Option("--set", help="Any setting as KEY=VALUE (repeatable), e.g. --set gen_max_new_tokens=256.")
+    ] = None,
+    dev: Annotated[
+        Path | None, typer.Option(help="Dev prompts for per-epoch generations [default: dev.jsonl beside the manifest, if any].")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs [LIMA: 15].")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate [LIMA: 1e-5].")] = None,
+    lr_end: Annotated[float | None, typer.Option(help="Final learning rate [LIMA: 1e-6].")] = None,
+    weight_decay: Annotated[float | None, typer.Option(help="AdamW weight decay [LIMA: 0.1].")] = None,
+    global_batch: Annotated[int | None, typer.Option(help="Examples per optimizer step over all processes [LIMA: 32].")] = None,
+    micro_batch: Annotated[
+        int | None, typer.Option(help="Examples per process per forward pass [default: largest of 8/4/2/1 that divides].")
+    ] = None,
+    max_length: Annotated[int | None, typer.Option(help="Trim sequences to this many tokens [LIMA: 2048].")] = None,
+    top_dropout: Annotated[
+        float | None, typer.Option(help="Residual dropout at the top layer [LIMA: 0.3 for >= 30B parameters, else 0.2].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for data order, dropout and sampling [42].")] = None,
+    lora: Annotated[
+        bool | None, typer.Option("--lora/--full", help="Train a LoRA adapter (merged on export) instead of every weight.")
+    ] = None,
+    nproc: Annotated[int | None, typer.Option(help="Processes per node (GPUs, or CPU processes).")] = None,
+    hostfile: Annotated[Path | None, typer.Option(help="DeepSpeed hostfile for several nodes.")] = None,
+    launcher: Annotated[str | None, typer.Option(help="deepspeed or torchrun (one node only).")] = None,
+    deepspeed_config: Annotated[
+        Path | None, typer.Option(help="Your own DeepSpeed JSON config instead of the generated one.")
+    ] = None,
+    zero_stage: Annotated[int | None, typer.Option(help="ZeRO stage of the generated config [3].")] = None,
+    use_deepspeed: Annotated[
+        bool | None, typer.Option("--deepspeed/--no-deepspeed", help="Train through DeepSpeed [on].")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue the run in --out from its last checkpoint, with its saved settings.")
+    ] = False,
 ) -> None:
     """Fine-tune on MANIFEST with LIMA's recipe; every setting lands in OUT/train_config.json."""
     flags = {
-        "dev": str(dev.resolve()) if dev else None, "epochs": epochs, "learning_rate": lr, "lr_end": lr_end,
-        "weight_decay": weight_decay, "global_batch": global_batch, "micro_batch": micro_batch,
-        "max_length": max_length, "top_dropout": top_dropout, "seed": seed, "lora": lora, "nproc": nproc,
-        "hostfile": str(hostfile.resolve()) if hostfile else None, "launcher": launcher,
+        "dev": str(dev.resolve()) if dev else None,
+        "epochs": epochs,
+        "learning_rate": lr,
+        "lr_end": lr_end,
+        "weight_decay": weight_decay,
+        "global_batch": global_batch,
+        "micro_batch": micro_batch,
+        "max_length": max_length,
+        "top_dropout": top_dropout,
+        "seed": seed,
+        "lora": lora,
+        "nproc": nproc,
+        "hostfile": str(hostfile.resolve()) if hostfile else None,
+        "launcher": launcher,
         "deepspeed_config": str(deepspeed_config.resolve()) if deepspeed_config else None,
-        "zero_stage": zero_stage, "deepspeed": use_deepspeed, "model": model,
+        "zero_stage": zero_stage,
+        "deepspeed": use_deepspeed,
+        "model": model,
     }
     manifest = manifest.resolve()
     out = out.resolve()
@@ -98,8 +126,10 @@ def run(
         config = _resumed_config(manifest, out, flags, config_file, assignments)
     else:
         config = _new_run(manifest, out, flags, config_file, assignments)
-    from lima_train.launch import run_training
-    from lima_train.run import FINAL, checkpoints, export_checkpoint
+    from .checkpoints import checkpoints
+    from .config import CONFIG_NAME
+    from .export import FINAL, export_checkpoint
+    from .launch import run_training
 
     console.print(f"training on {config.nproc} process(es) per node; settings in {out / CONFIG_NAME}")
     run_training(config, out / CONFIG_NAME, resume=resume)
@@ -111,12 +141,14 @@ def run(
 
 
 def _new_run(manifest: Path, out: Path, flags: dict, config_file, assignments) -> RunConfig:
+    from .config import CONFIG_NAME, build_config, load_config_file, parse_assignments, save_config
+
     if (out / CONFIG_NAME).exists():
-        raise InputError(f"{out}: already holds a run ({CONFIG_NAME}); pass --resume to continue it, "
-                         "or choose another --out")
+        raise InputError(f"{out}: already holds a run ({CONFIG_NAME}); pass --resume to continue it, or choose another --out")
     file_settings = load_config_file(config_file) if config_file else {}
-    config = build_config(file_settings, parse_assignments(assignments or []), flags,
-                          {"manifest": str(manifest), "out": str(out)})
+    config = build_config(
+        file_settings, parse_assignments(assignments or []), flags, {"manifest": str(manifest), "out": str(out)}
+    )
     examples = read_manifest(manifest)
     dev = dev_set_path(manifest, config.dev)
     if dev:
@@ -124,7 +156,7 @@ def _new_run(manifest: Path, out: Path, flags: dict, config_file, assignments) -
         read_prompts(dev)
     config.manifest_sha256 = file_sha256(manifest)
     config.base_model = _base_model(config.model, examples, out, config)
-    from lima_train.run import encoded_dataset
+    from .run import encoded_dataset
 
     encoded_dataset(config)  # an EOT that clashes, or nothing left to train on, fails here, not in every process
     out.mkdir(parents=True, exist_ok=True)
@@ -136,11 +168,12 @@ def _base_model(model: str, examples, out: Path, config: RunConfig) -> str:
     if model != "tiny":
         path = Path(model).resolve()
         if not (path / "config.json").is_file():
-            raise InputError(f"{model}: not a local Hugging Face model directory (no config.json); "
-                             "lima-train never downloads models")
+            raise InputError(
+                f"{model}: not a local Hugging Face model directory (no config.json); lima-train never downloads models"
+            )
         _check_context(path / "config.json", config.max_length)
         return str(path)
-    from lima_train.model import build_tiny_model
+    from .model import build_tiny_model
 
     console.print("building a tiny random LLaMA and a tokenizer trained on the manifest")
     texts = [content for example in examples for _, content in example.messages]
@@ -154,15 +187,20 @@ def _check_context(model_config: Path, max_length: int) -> None:
     except ValueError as error:
         raise InputError(f"{model_config}: not valid JSON: {error}") from None
     if isinstance(limit, int) and max_length > limit:
-        raise InputError(f"{model_config}: the model has {limit} positions (max_position_embeddings); "
-                         f"max_length {max_length} exceeds them (--max-length)")
+        raise InputError(
+            f"{model_config}: the model has {limit} positions (max_position_embeddings); "
+            f"max_length {max_length} exceeds them (--max-length)"
+        )
 
 
 def _resumed_config(manifest: Path, out: Path, flags: dict, config_file, assignments) -> RunConfig:
+    from .config import CONFIG_NAME, read_run_config
+
     given = sorted(name for name, value in flags.items() if value is not None)
     if given or config_file or assignments:
-        raise InputError(f"--resume continues with the settings in {out / CONFIG_NAME}; drop "
-                         f"{', '.join(given) or '--config/--set'}")
+        raise InputError(
+            f"--resume continues with the settings in {out / CONFIG_NAME}; drop {', '.join(given) or '--config/--set'}"
+        )
     config = read_run_config(out)
     if Path(config.manifest) != manifest:
         raise InputError(f"{manifest}: this run was trained on {config.manifest}")
@@ -172,7 +210,8 @@ def _resumed_config(manifest: Path, out: Path, flags: dict, config_file, assignm
 
 
 def _print_summary(out: Path, saved: list[Path], final: Path) -> None:
-    from lima_train.run import GENERATIONS, METRICS
+    from .callbacks import GENERATIONS
+    from .checkpoints import METRICS
 
     metrics = out / METRICS
     lines = metrics.read_text(encoding="utf-8").splitlines() if metrics.is_file() else []
@@ -192,16 +231,20 @@ def _print_summary(out: Path, saved: list[Path], final: Path) -> None:
 @reports_input_errors
 def generate(
     checkpoint: Annotated[Path, typer.Argument(help="A checkpoint or final/ directory of a lima-train run.")],
-    prompts: Annotated[Path, typer.Option(help="JSONL prompts: manifest line format (a trailing "
-                                          "assistant message is a reference and is dropped) or {\"prompt\": ...}.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write answers here [default: stdout].")] = None,
-    max_new_tokens: Annotated[Optional[int], typer.Option(help="Most tokens per answer.")] = None,
-    top_p: Annotated[Optional[float], typer.Option(help="Nucleus sampling.")] = None,
-    temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature.")] = None,
-    repetition_penalty: Annotated[Optional[float], typer.Option(help="Repetition penalty.")] = None,
-    greedy: Annotated[Optional[bool], typer.Option("--greedy/--sample", help="Greedy decoding instead of "
-                                                   "sampling.")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Prompts per generate call.")] = None,
+    prompts: Annotated[
+        Path,
+        typer.Option(
+            help="JSONL prompts: manifest line format (a trailing "
+            'assistant message is a reference and is dropped) or {"prompt": ...}.'
+        ),
+    ],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write answers here [default: stdout].")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Most tokens per answer.")] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus sampling.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
+    repetition_penalty: Annotated[float | None, typer.Option(help="Repetition penalty.")] = None,
+    greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="Greedy decoding instead of sampling.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Prompts per generate call.")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
 ) -> None:
     """Answer every prompt in a file with a trained checkpoint; stops each answer at EOT.
@@ -211,14 +254,20 @@ def generate(
     """
     from dataclasses import replace
 
-    from lima_train.generate import generate_file, saved_decoding
+    from .generate import generate_file, saved_decoding
 
     if not checkpoint.is_dir():
         raise InputError(f"{checkpoint}: checkpoint directory not found")
     examples = read_prompts(prompts)
     decoding, max_length = saved_decoding(checkpoint, seed)
-    flags = {"max_new_tokens": max_new_tokens, "top_p": top_p, "temperature": temperature,
-             "repetition_penalty": repetition_penalty, "greedy": greedy, "batch_size": batch_size}
+    flags = {
+        "max_new_tokens": max_new_tokens,
+        "top_p": top_p,
+        "temperature": temperature,
+        "repetition_penalty": repetition_penalty,
+        "greedy": greedy,
+        "batch_size": batch_size,
+    }
     decoding = replace(decoding, **{name: value for name, value in flags.items() if value is not None})
     if decoding.max_new_tokens < 1 or decoding.batch_size < 1:
         raise InputError("--max-new-tokens and --batch-size must be at least 1")
@@ -228,7 +277,7 @@ def generate(
         console.print(f"{len(records)} answers written to {out}")
     else:
         for record in records:
-            typer.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))
+            typer.echo(canonical_json(record))
 
 
 @app.command()
@@ -241,7 +290,7 @@ def export(
 
     OUT must be new, empty, or an earlier export (which is replaced); it may not hold the checkpoint.
     """
-    from lima_train.run import export_checkpoint
+    from .export import export_checkpoint
 
     if not checkpoint.is_dir():
         raise InputError(f"{checkpoint}: checkpoint directory not found")
@@ -249,6 +298,7 @@ def export(
 
 
 def main() -> None:
+    """The `lima-train` console script."""
     app()
 
 

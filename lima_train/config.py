@@ -1,21 +1,26 @@
 """Run settings: LIMA's recipe as defaults, merged with a config file and flags, saved with the run.
 
 Everything here is plain Python (no torch) so the command line can validate settings before it
-starts any heavy work.
+starts any heavy work. Settings are checked by pydantic v2 (already a dependency of DeepSpeed, so it
+costs no install): RunConfig's annotations are the only type map, values from files must already
+have their type (strict: "3" is no int, 1 is no bool), unknown keys are refused, `--set` strings are
+parsed by pydantic's string mode, and its first complaint becomes one line naming the file or flag
+and the key. Rules between settings (lr_end <= learning_rate, heads dividing the width) stay in
+`validate`, which runs on the merged settings, never on one layer.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
-import os
-import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, get_args
 
-from lima_train.errors import InputError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from .atomic import write_atomic
+from .errors import InputError
 
 CONFIG_NAME = "train_config.json"
 
@@ -25,9 +30,15 @@ LARGE_MODEL_TOP_DROPOUT = 0.3
 SMALL_MODEL_TOP_DROPOUT = 0.2
 
 
-@dataclass
-class RunConfig:
+def comma_separated(value: Any) -> Any:
+    """`"q_proj,v_proj"` (a `--set` string or a file's string) as the list of names it spells."""
+    return [name for name in value.split(",") if name] if isinstance(value, str) else value
+
+
+class RunConfig(BaseModel):
     """Every setting of a training run; the defaults are LIMA's recipe."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", validate_assignment=True)
 
     manifest: str = ""
     out: str = ""
@@ -58,7 +69,7 @@ class RunConfig:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
-    lora_targets: list[str] = field(
+    lora_targets: Annotated[list[str], BeforeValidator(comma_separated)] = Field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
     )
     # distribution and numerics
@@ -86,42 +97,8 @@ class RunConfig:
         return self.max_length if self.gen_max_new_tokens is None else self.gen_max_new_tokens
 
 
-def field_names() -> list[str]:
-    return [f.name for f in fields(RunConfig)]
-
-
-def coerce(name: str, value: Any) -> Any:
-    """Convert a value from a file or a `--set KEY=VALUE` string to the type of field `name`."""
-    if name not in field_names():
-        raise InputError(f"unknown setting {name!r}; known settings: {', '.join(field_names())}")
-    default = getattr(RunConfig(), name)
-    kind = type(default)
-    if value is None or (isinstance(value, str) and value.lower() in ("none", "null") and default is None):
-        return None
-    try:
-        if isinstance(default, bool):
-            if isinstance(value, str):
-                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                    raise ValueError(value)
-                return value.lower() in ("true", "1", "yes")
-            return bool(value)
-        if isinstance(default, list):
-            return [str(v) for v in value] if isinstance(value, list) else [v for v in str(value).split(",") if v]
-        if default is None:
-            kind = _optional_kind(name)
-        if kind is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return kind(value)
-    except (TypeError, ValueError):
-        raise InputError(f"setting {name!r}: {value!r} is not a valid {kind.__name__}") from None
-
-
-def _optional_kind(name: str) -> type:
-    return {"micro_batch": int, "top_dropout": float, "master_port": int, "gen_max_new_tokens": int}.get(name, str)
-
-
 def load_config_file(path: Path) -> dict[str, Any]:
-    """Read a JSON or TOML settings file (keys are RunConfig field names)."""
+    """Read a JSON or TOML settings file (keys are RunConfig field names), each value of its field's type."""
     if not path.is_file():
         raise InputError(f"{path}: config file not found")
     text = path.read_text(encoding="utf-8")
@@ -132,27 +109,56 @@ def load_config_file(path: Path) -> dict[str, Any]:
             data = tomllib.loads(text)
         else:
             data = json.loads(text)
-    except ImportError:
-        raise InputError(f"{path}: TOML config files need Python 3.11+; use JSON") from None
     except ValueError as error:
         raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {error}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a table of settings")
-    try:
-        return {key: coerce(key, value) for key, value in data.items()}
-    except InputError as error:
-        raise InputError(f"{path}: {error}") from None
+    return _checked_layer(data, str(path))
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
-    """`["epochs=3", "lora=true"]` -> typed settings."""
-    settings = {}
+    """`["epochs=3", "lora=true"]` -> typed settings; `none` or `null` unsets a setting that may be None."""
+    settings: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
             raise InputError(f"--set {item!r}: expected KEY=VALUE")
-        settings[key.strip().replace("-", "_")] = coerce(key.strip().replace("-", "_"), value.strip())
+        key, value = key.strip().replace("-", "_"), value.strip()
+        field = RunConfig.model_fields.get(key)
+        if field is not None and field.default is None and value.lower() in ("none", "null"):
+            settings.update(_checked_layer({key: None}, "--set"))
+        else:
+            settings.update(_checked_layer({key: value}, "--set", from_strings=True))
     return settings
+
+
+def _checked_layer(data: dict[str, Any], where: str, from_strings: bool = False) -> dict[str, Any]:
+    """One layer of settings checked field by field and converted to the fields' types."""
+    try:
+        checked = RunConfig.model_validate_strings(data) if from_strings else RunConfig.model_validate(data)
+    except ValidationError as error:
+        raise InputError(f"{where}: {first_problem(error)}") from None
+    return {key: getattr(checked, key) for key in data}
+
+
+def first_problem(error: ValidationError) -> str:
+    """pydantic's first complaint about settings as one line naming the setting."""
+    problem = error.errors(include_url=False)[0]
+    location = problem["loc"]
+    if not location:
+        return problem["msg"]
+    key = str(location[0])
+    if problem["type"] == "extra_forbidden":
+        return f"unknown setting {key!r}; known settings: {', '.join(RunConfig.model_fields)}"
+    if len(location) > 1:
+        return f"setting {key!r}: item {location[1]}, {problem['input']!r}, is not valid: {problem['msg']}"
+    return f"setting {key!r}: {problem['input']!r} is not a valid {_type_name(RunConfig.model_fields[key].annotation)}"
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, UnionType):  # `int | None`: None is never the value that was wrong
+        return " or ".join(_type_name(arg) for arg in get_args(annotation) if arg is not type(None))
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
 
 
 def build_config(*layers: dict[str, Any]) -> RunConfig:
@@ -160,7 +166,10 @@ def build_config(*layers: dict[str, Any]) -> RunConfig:
     merged: dict[str, Any] = {}
     for layer in layers:
         merged.update({key: value for key, value in layer.items() if value is not None})
-    config = RunConfig(**merged)
+    try:
+        config = RunConfig.model_validate(merged)
+    except ValidationError as error:
+        raise InputError(f"settings: {first_problem(error)}") from None
     validate(config)
     config.gen_max_new_tokens = config.answer_tokens()  # saved as the number it resolves to
     return config
@@ -173,8 +182,10 @@ def validate(config: RunConfig) -> None:
         (config.global_batch >= 1, "global_batch must be at least 1"),
         (config.micro_batch is None or config.micro_batch >= 1, "micro_batch must be at least 1"),
         (config.max_length >= 8, "max_length must be at least 8"),
-        (config.learning_rate > 0 and 0 <= config.lr_end <= config.learning_rate,
-         "need learning_rate > 0 and 0 <= lr_end <= learning_rate"),
+        (
+            config.learning_rate > 0 and 0 <= config.lr_end <= config.learning_rate,
+            "need learning_rate > 0 and 0 <= lr_end <= learning_rate",
+        ),
         (config.top_dropout is None or 0.0 <= config.top_dropout < 1.0, "top_dropout must be in [0, 1)"),
         (config.zero_stage in (0, 1, 2, 3), "zero_stage must be 0, 1, 2 or 3"),
         (config.precision in ("auto", "bf16", "fp16", "fp32"), "precision must be auto, bf16, fp16 or fp32"),
@@ -182,17 +193,23 @@ def validate(config: RunConfig) -> None:
         (config.nproc >= 1, "nproc must be at least 1"),
         (config.hostfile is None or config.deepspeed, "--hostfile needs DeepSpeed's launcher (deepspeed=true)"),
         (0 < config.gen_top_p <= 1 and config.gen_temperature > 0, "need 0 < gen_top_p <= 1 and gen_temperature > 0"),
-        (1 <= config.answer_tokens() <= config.max_length,
-         f"gen_max_new_tokens must be between 1 and max_length ({config.max_length}); prompt and answer share it"),
+        (
+            1 <= config.answer_tokens() <= config.max_length,
+            f"gen_max_new_tokens must be between 1 and max_length ({config.max_length}); prompt and answer share it",
+        ),
         (config.gen_batch_size >= 1, "gen_batch_size must be at least 1"),
         (config.eot_token.strip() != "", "eot_token must not be empty"),
     ]
     if config.model == "tiny":
         checks += [
-            (min(config.tiny_hidden, config.tiny_heads, config.tiny_layers, config.tiny_vocab) >= 1,
-             "tiny_hidden, tiny_heads, tiny_layers and tiny_vocab must be at least 1"),
-            (config.tiny_heads >= 1 and config.tiny_hidden % config.tiny_heads == 0,
-             f"tiny_hidden ({config.tiny_hidden}) must be a multiple of tiny_heads ({config.tiny_heads})"),
+            (
+                min(config.tiny_hidden, config.tiny_heads, config.tiny_layers, config.tiny_vocab) >= 1,
+                "tiny_hidden, tiny_heads, tiny_layers and tiny_vocab must be at least 1",
+            ),
+            (
+                config.tiny_heads >= 1 and config.tiny_hidden % config.tiny_heads == 0,
+                f"tiny_hidden ({config.tiny_hidden}) must be a multiple of tiny_heads ({config.tiny_heads})",
+            ),
         ]
     for ok, message in checks:
         if not ok:
@@ -200,8 +217,9 @@ def validate(config: RunConfig) -> None:
 
 
 def save_config(config: RunConfig, run_dir: Path) -> Path:
+    """Write the resolved settings into the run directory: every process and a resume read them back."""
     path = run_dir / CONFIG_NAME
-    write_atomic(path, json.dumps(dataclasses.asdict(config), indent=2, sort_keys=True) + "\n")
+    write_atomic(path, json.dumps(config.model_dump(), indent=2, sort_keys=True) + "\n")
     return path
 
 
@@ -211,23 +229,11 @@ def read_run_config(path: Path) -> RunConfig:
     if not path.is_file():
         raise InputError(f"{path}: no saved run settings here")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return RunConfig(**data)
-    except (ValueError, TypeError) as error:
+        return RunConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except ValidationError as error:
+        raise InputError(f"{path}: unreadable run settings: {first_problem(error)}") from None
+    except ValueError as error:
         raise InputError(f"{path}: unreadable run settings: {error}") from None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that a crash leaves either the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,7 @@ def plan_batches(global_batch: int, world_size: int, micro_batch: int | None = N
 
 
 def default_top_dropout(num_params: int) -> float:
+    """LIMA's top-layer residual dropout for a model of this size, when the run sets none."""
     return LARGE_MODEL_TOP_DROPOUT if num_params >= LARGE_MODEL_PARAMS else SMALL_MODEL_TOP_DROPOUT
 
 
@@ -278,7 +285,3 @@ def lr_at(step: int, total_steps: int, lr: float, lr_end: float) -> float:
     """LIMA's schedule: no warmup, `lr` at step 0 falling linearly to `lr_end` at `total_steps`."""
     remaining = max(0.0, 1.0 - step / max(1, total_steps))
     return lr_end + (lr - lr_end) * remaining
-
-
-def steps_per_epoch(num_examples: int, global_batch: int) -> int:
-    return math.ceil(num_examples / global_batch)

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from lima_train.config import CONFIG_NAME, RunConfig, read_run_config
-from lima_train.data import Example, encode_prompt
-from lima_train.errors import InputError
+from .config import CONFIG_NAME, RunConfig, read_run_config
+from .data import Example, encode_prompt
+from .errors import InputError
 
 # A prompt longer than the context keeps its last tokens and leaves at least this many for the answer.
 ANSWER_RESERVE = 64
@@ -24,6 +24,8 @@ ANSWER_RESERVE = 64
 
 @dataclass(frozen=True)
 class Decoding:
+    """How answers are sampled: the run's gen_* settings, a seed, and greedy instead of sampling."""
+
     top_p: float
     temperature: float
     repetition_penalty: float
@@ -33,9 +35,17 @@ class Decoding:
     greedy: bool = False
 
     @classmethod
-    def from_config(cls, config: RunConfig, seed: int = 0, greedy: bool = False) -> "Decoding":
-        return cls(config.gen_top_p, config.gen_temperature, config.gen_repetition_penalty,
-                   config.answer_tokens(), config.gen_batch_size, seed, greedy)
+    def from_config(cls, config: RunConfig, seed: int = 0, greedy: bool = False) -> Decoding:
+        """The decoding a run's settings describe (its per-epoch dev answers, `generate`'s defaults)."""
+        return cls(
+            config.gen_top_p,
+            config.gen_temperature,
+            config.gen_repetition_penalty,
+            config.answer_tokens(),
+            config.gen_batch_size,
+            seed,
+            greedy,
+        )
 
 
 def prompt_room(max_length: int, max_new_tokens: int) -> int:
@@ -90,11 +100,13 @@ def _answer_batch(model, tokenizer, eot_id, batch, decoding, max_length, device)
         tokens = row[: row.index(eot_id)] if stopped else row
         text = tokenizer.decode(tokens, skip_special_tokens=True).strip()
         messages = [{"role": role, "content": content} for role, content in example.messages]
-        records.append({
-            "id": example.id,
-            "messages": messages + [{"role": "assistant", "content": text}],
-            "meta": {"new_tokens": len(tokens) + int(stopped), "stopped_at_eot": stopped},
-        })
+        records.append(
+            {
+                "id": example.id,
+                "messages": messages + [{"role": "assistant", "content": text}],
+                "meta": {"new_tokens": len(tokens) + int(stopped), "stopped_at_eot": stopped},
+            }
+        )
     return records
 
 
@@ -109,8 +121,9 @@ def answer_distributed(model, tokenizer, eot_id, prompts, decoding, max_length) 
     # ZeRO-3 ranks must run the same number of generate calls: pad the share with a repeat.
     rounds = -(-len(prompts) // world)
     padded = share + [prompts[0]] * (rounds - len(share))
-    local = answer(model, tokenizer, eot_id, padded, dataclasses.replace(decoding, seed=decoding.seed + rank),
-                   max_length)[: len(share)]
+    local = answer(model, tokenizer, eot_id, padded, dataclasses.replace(decoding, seed=decoding.seed + rank), max_length)[
+        : len(share)
+    ]
     gathered = [None] * world if rank == 0 else None
     dist.gather_object(local, gathered, dst=0)
     if rank != 0:
@@ -155,7 +168,7 @@ def saved_decoding(checkpoint: Path, seed: int = 0) -> tuple[Decoding, int | Non
 
 def generate_file(checkpoint: Path, prompts: list[Example], decoding: Decoding, max_length: int | None = None):
     """Load a checkpoint as a plain model and answer prompts (the `generate` command)."""
-    from lima_train.model import load_for_inference
+    from .model import load_for_inference
 
     model, tokenizer, eot_id = load_for_inference(checkpoint)
     limit = max_length or getattr(model.config, "max_position_embeddings", RunConfig().max_length)

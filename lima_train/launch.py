@@ -12,8 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lima_train.config import RunConfig, write_atomic
-from lima_train.errors import InputError
+from .atomic import write_atomic
+from .config import RunConfig
+from .errors import InputError
 
 LAUNCH_NOTE = "launch.json"
 SHM_DIR = Path("/dev/shm")
@@ -23,8 +24,15 @@ def launch_command(config: RunConfig, config_path: Path, resume: bool, port: int
     """The launcher command line for a multi-process run."""
     worker = ["lima_train.run", str(config_path)] + (["--resume"] if resume else [])
     if config.launcher == "torchrun" and not config.hostfile:
-        return [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={config.nproc}",
-                "--master_addr=127.0.0.1", f"--master_port={port}", "-m"] + worker
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            f"--nproc_per_node={config.nproc}",
+            "--master_addr=127.0.0.1",
+            f"--master_port={port}",
+            "-m",
+        ] + worker
     command = [sys.executable, "-m", "deepspeed.launcher.runner", f"--master_port={port}", "--no_local_rank", "--module"]
     if config.hostfile:
         if not Path(config.hostfile).is_file():
@@ -57,11 +65,13 @@ def shm_buffers(port: int) -> list[Path]:
 
 
 def remove_shm_buffers(port: int) -> None:
+    """Delete the buffers `shm_buffers` finds: after a run, and before one that follows a killed attempt."""
     for path in shm_buffers(port):
         path.unlink(missing_ok=True)
 
 
 def previous_port(run_dir: Path) -> int | None:
+    """The master port the last launch in `run_dir` used (its buffers may be left), or None."""
     path = run_dir / LAUNCH_NOTE
     try:
         return int(json.loads(path.read_text(encoding="utf-8"))["master_port"])
@@ -71,7 +81,7 @@ def previous_port(run_dir: Path) -> int | None:
 
 def run_training(config: RunConfig, config_path: Path, resume: bool) -> None:
     """Train to the end; raises InputError naming the exit status if a process failed."""
-    from lima_train.run import free_port, train
+    from .run import free_port, train
 
     if config.nproc == 1 and not config.hostfile:
         train(config_path, resume=resume)

@@ -10,10 +10,10 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from lima_train.config import RunConfig, default_top_dropout, residual_dropout_rates, write_atomic
-from lima_train.errors import InputError
+from .atomic import write_atomic
+from .config import RunConfig, default_top_dropout, residual_dropout_rates
+from .errors import InputError
 
 RECIPE_NAME = "lima_train.json"
 BYTE_TOKENS = [f"<0x{value:02X}>" for value in range(256)]
@@ -71,6 +71,7 @@ def build_tiny_model(texts: list[str], out_dir: Path, config: RunConfig, seed: i
 
 
 def load_tokenizer(path: str):
+    """The tokenizer of a local model directory; lima-train never downloads one."""
     from transformers import AutoTokenizer
 
     if not Path(path).is_dir():
@@ -202,6 +203,7 @@ def residual_dropout_of(model) -> list[float]:
 
 
 def top_dropout_for(model, config: RunConfig) -> float:
+    """The run's top_dropout, else LIMA's for the model's size."""
     return config.top_dropout if config.top_dropout is not None else default_top_dropout(count_parameters(model))
 
 
@@ -238,8 +240,13 @@ def prepare_for_training(model, tokenizer, config: RunConfig, eot_id: int):
 def write_recipe_note(directory: Path, config: RunConfig, eot_id: int) -> None:
     """A small file saying how prompts are encoded for this model: in the run directory, where the
     run's checkpoints find it (read_recipe_note looks up from a checkpoint), and in every export."""
-    note = {"eot_token": config.eot_token, "eot_id": eot_id, "format": "<s> user <EOT> assistant <EOT> ...",
-            "base_model": config.base_model or config.model, "lora": config.lora}
+    note = {
+        "eot_token": config.eot_token,
+        "eot_id": eot_id,
+        "format": "<s> user <EOT> assistant <EOT> ...",
+        "base_model": config.base_model or config.model,
+        "lora": config.lora,
+    }
     write_atomic(directory / RECIPE_NAME, json.dumps(note, indent=2, sort_keys=True) + "\n")
 
 
@@ -247,6 +254,7 @@ def write_recipe_note(directory: Path, config: RunConfig, eot_id: int) -> None:
 
 
 def is_adapter(checkpoint: Path) -> bool:
+    """Whether a checkpoint holds a LoRA adapter rather than whole weights."""
     return (checkpoint / "adapter_config.json").is_file()
 
 
@@ -257,6 +265,7 @@ def has_full_weights(checkpoint: Path) -> bool:
 
 
 def read_recipe_note(checkpoint: Path) -> dict:
+    """The run's lima_train.json, looked up from a checkpoint, final/ or an export; {} when there is none."""
     for directory in (checkpoint, checkpoint.parent, checkpoint.parent.parent):
         path = directory / RECIPE_NAME
         if path.is_file():

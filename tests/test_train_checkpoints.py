@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from train_helpers import checkpoint_like_trainer, read_jsonl, tiny_model
 from typer.testing import CliRunner
 
+from lima_train.checkpoints import prune_resume_state, resume_start, trim_metrics
 from lima_train.cli import app
 from lima_train.config import RunConfig
 from lima_train.errors import InputError
-from lima_train.run import EXPORT_MARKER, prune_resume_state, resume_start, trim_metrics
-from train_helpers import checkpoint_like_trainer, read_jsonl, tiny_model
+from lima_train.export import EXPORT_MARKER
 
 pytest.importorskip("transformers")
 runner = CliRunner()
@@ -25,9 +26,9 @@ def model_dir(tmp_path_factory):
 @pytest.fixture
 def run_dir(tmp_path, model_dir):
     """A run with three epochs' checkpoints as the Trainer leaves them, and its recipe note."""
-    from lima_train.model import write_recipe_note
-
     from transformers import AutoTokenizer
+
+    from lima_train.model import write_recipe_note
 
     run = tmp_path / "run"
     for step in (2, 4, 6):
@@ -144,3 +145,24 @@ def test_export_replaces_an_earlier_export_and_fills_an_empty_folder(run_dir, tm
     assert "stale.bin" not in listing(out) and "model.safetensors" in listing(out)
     assert not any(name.endswith(("tmp", "old")) for name in listing(tmp_path))
     assert not list(out.glob("global_step*")) and not (out / "trainer_state.json").exists()
+
+
+@pytest.mark.parametrize("directory", [False, True])
+def test_a_write_that_fails_leaves_the_old_file_or_folder_and_no_temporary(tmp_path, directory):
+    from lima_train.atomic import replaced, write_atomic
+
+    target = tmp_path / "target"
+    if directory:
+        target.mkdir()
+        (target / "old.txt").write_text("old")
+    else:
+        write_atomic(target, "old")
+    with pytest.raises(RuntimeError), replaced(target, directory=directory) as tmp:
+        (tmp / "new.txt" if directory else tmp).write_text("half")
+        raise RuntimeError("killed mid-write")
+    assert (target / "old.txt" if directory else target).read_text() == "old"
+    assert listing(tmp_path) == ["target"]
+    with replaced(target, directory=directory) as tmp:
+        (tmp / "new.txt" if directory else tmp).write_text("new")
+    assert (listing(target) == ["new.txt"]) if directory else (target.read_text() == "new")
+    assert listing(tmp_path) == ["target"]

@@ -7,16 +7,16 @@ import subprocess
 import sys
 
 import pytest
+from train_helpers import REPO, cli_env, tiny_model, write_manifest
 from typer.testing import CliRunner
 
 from lima_train.cli import app
-from train_helpers import REPO, cli_env, tiny_model, write_manifest
 
 runner = CliRunner()
 
 
 def test_help_is_fast_because_heavy_libraries_load_lazily():
-    code = "import sys, lima_train.cli; print(sorted({'torch', 'transformers', 'deepspeed'} & set(sys.modules)))"
+    code = "import sys, lima_train.cli; print(sorted({'torch', 'transformers', 'deepspeed', 'pydantic'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True)
     assert result.stdout.strip() == "[]"
     help_text = runner.invoke(app, ["run", "--help"]).output
@@ -34,7 +34,18 @@ def test_missing_manifest_is_a_one_line_error(tmp_path):
 def test_bad_manifest_line_names_file_and_line(tmp_path):
     manifest = write_manifest(tmp_path, examples=3)
     with manifest.open("a", encoding="utf-8") as handle:
-        handle.write('{"id": "x", "messages": [{"role": "user", "content": "only a question"}]}\n')
+        handle.write(
+            json.dumps(
+                {
+                    "id": "x",
+                    "source": "authored",
+                    "subset": "authored",
+                    "meta": {},
+                    "messages": [{"role": "user", "content": "only a question"}],
+                }
+            )
+            + "\n"
+        )
     result = runner.invoke(app, ["run", str(manifest), "--out", str(tmp_path / "run")])
     assert result.exit_code == 2
     assert f"{manifest}:4: the last message must be the assistant's" in " ".join(result.output.split())
@@ -72,8 +83,21 @@ def test_config_file_then_flags_override(tmp_path, monkeypatch):
     captured = stub_training(monkeypatch)
     manifest = write_manifest(tmp_path, examples=3)
     (tmp_path / "settings.toml").write_text("epochs = 4\nseed = 9\nlora = true\nglobal_batch = 64\n")
-    result = runner.invoke(app, ["run", str(manifest), "--out", str(tmp_path / "run"), "--config",
-                                 str(tmp_path / "settings.toml"), "--set", "seed=11", "--global-batch", "16"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(manifest),
+            "--out",
+            str(tmp_path / "run"),
+            "--config",
+            str(tmp_path / "settings.toml"),
+            "--set",
+            "seed=11",
+            "--global-batch",
+            "16",
+        ],
+    )
     assert "training ended without a checkpoint" in result.output  # the stubbed trainer saved nothing
     saved = json.loads((tmp_path / "run" / "train_config.json").read_text())
     assert (saved["epochs"], saved["seed"], saved["lora"], saved["global_batch"]) == (4, 11, True, 16)
@@ -87,7 +111,7 @@ def stub_training(monkeypatch) -> dict:
     """Stop `lima-train run` at the training itself; the settings it would train with land in the dict."""
     captured = {}
     monkeypatch.setattr("lima_train.launch.run_training", lambda config, path, resume: captured.update(config=config))
-    monkeypatch.setattr("lima_train.run.checkpoints", lambda out: [])
+    monkeypatch.setattr("lima_train.checkpoints.checkpoints", lambda out: [])
     return captured
 
 
@@ -110,8 +134,21 @@ def test_model_named_in_a_config_file_or_set_is_used(tmp_path, tiny_model_dir, m
     assert not (out / "base-model").exists()  # no tiny model was built in its place
 
     out = tmp_path / "from-set"
-    runner.invoke(app, ["run", str(manifest), "--out", str(out), "--set", f"model={tiny_model_dir}",
-                        "--max-length", "128", "--set", "gen_max_new_tokens=16"])
+    runner.invoke(
+        app,
+        [
+            "run",
+            str(manifest),
+            "--out",
+            str(out),
+            "--set",
+            f"model={tiny_model_dir}",
+            "--max-length",
+            "128",
+            "--set",
+            "gen_max_new_tokens=16",
+        ],
+    )
     assert json.loads((out / "train_config.json").read_text())["base_model"] == str(tiny_model_dir)
 
     out = tmp_path / "flag-wins"
@@ -122,8 +159,9 @@ def test_model_named_in_a_config_file_or_set_is_used(tmp_path, tiny_model_dir, m
 def test_max_length_beyond_the_models_positions_is_an_error(tmp_path, tiny_model_dir, monkeypatch):
     stub_training(monkeypatch)
     manifest = write_manifest(tmp_path, examples=3)
-    result = runner.invoke(app, ["run", str(manifest), "--out", str(tmp_path / "run"), "--model", str(tiny_model_dir),
-                                 "--max-length", "512"])
+    result = runner.invoke(
+        app, ["run", str(manifest), "--out", str(tmp_path / "run"), "--model", str(tiny_model_dir), "--max-length", "512"]
+    )
     assert result.exit_code == 2
     assert "has 256 positions (max_position_embeddings); max_length 512 exceeds them" in " ".join(result.output.split())
     assert not (tmp_path / "run" / "train_config.json").exists()
@@ -132,8 +170,9 @@ def test_max_length_beyond_the_models_positions_is_an_error(tmp_path, tiny_model
 def test_trimming_away_every_answer_is_an_error_before_training(tmp_path, monkeypatch):
     captured = stub_training(monkeypatch)
     manifest = write_manifest(tmp_path, examples=3)
-    result = runner.invoke(app, ["run", str(manifest), "--out", str(tmp_path / "run"), "--max-length", "8",
-                                 "--set", "gen_max_new_tokens=4"])
+    result = runner.invoke(
+        app, ["run", str(manifest), "--out", str(tmp_path / "run"), "--max-length", "8", "--set", "gen_max_new_tokens=4"]
+    )
     assert result.exit_code == 2
     assert "all 3 example(s) keep no answer token after trimming to max_length 8" in " ".join(result.output.split())
     assert not (tmp_path / "run" / "train_config.json").exists() and not captured

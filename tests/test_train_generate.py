@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from train_helpers import word_tokenizer
 
 from lima_train.config import RunConfig
 from lima_train.data import Example, encode_prompt
 from lima_train.generate import ANSWER_RESERVE, Decoding, answer, saved_decoding
-from train_helpers import word_tokenizer
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -64,9 +64,15 @@ def test_prompt_longer_than_the_context_keeps_its_end_and_leaves_room_to_answer(
 def test_a_real_model_answers_inside_the_context():
     tokenizer, eot = word_tokenizer()
     torch.manual_seed(0)
-    config = transformers.LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                                      num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
-                                      max_position_embeddings=40)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=40,
+    )
     model = transformers.LlamaForCausalLM(config).eval()
     prompt = Example("p", (("user", words(25)),))
     records = answer(model, tokenizer, eot, [prompt], Decoding(0.9, 0.7, 1.0, 2048, 1, greedy=True), max_length=40)
@@ -81,15 +87,22 @@ def test_generate_defaults_to_the_checkpoint_then_the_run_then_lima(tmp_path):
     lima = RunConfig()
     assert saved_decoding(checkpoint) == (Decoding.from_config(lima), None)
 
-    settings = {"manifest": "m.jsonl", "out": str(run), "gen_top_p": 0.5, "gen_batch_size": 3, "max_length": 512,
-                "gen_max_new_tokens": 256}
+    settings = {
+        "manifest": "m.jsonl",
+        "out": str(run),
+        "gen_top_p": 0.5,
+        "gen_batch_size": 3,
+        "max_length": 512,
+        "gen_max_new_tokens": 256,
+    }
     (run / "train_config.json").write_text(json.dumps(settings))
     decoding, max_length = saved_decoding(checkpoint, seed=5)
     assert (decoding.top_p, decoding.batch_size, decoding.max_new_tokens, decoding.seed, max_length) == (0.5, 3, 256, 5, 512)
     assert decoding.temperature == lima.gen_temperature
 
-    (checkpoint / "generation_config.json").write_text(json.dumps({"temperature": 0.3, "max_new_tokens": 100,
-                                                                   "top_p": None, "do_sample": True}))
+    (checkpoint / "generation_config.json").write_text(
+        json.dumps({"temperature": 0.3, "max_new_tokens": 100, "top_p": None, "do_sample": True})
+    )
     decoding, _ = saved_decoding(checkpoint)
     assert (decoding.temperature, decoding.max_new_tokens, decoding.top_p, decoding.greedy) == (0.3, 100, 0.5, False)
 
@@ -105,8 +118,10 @@ def test_generate_flags_override_the_saved_decoding(tmp_path, monkeypatch):
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text(json.dumps({"prompt": "how are you"}) + "\n")
     seen = {}
-    monkeypatch.setattr("lima_train.generate.generate_file",
-                        lambda checkpoint, examples, decoding, max_length: seen.update(decoding=decoding) or [])
+    monkeypatch.setattr(
+        "lima_train.generate.generate_file",
+        lambda checkpoint, examples, decoding, max_length: seen.update(decoding=decoding) or [],
+    )
     result = CliRunner().invoke(app, ["generate", str(checkpoint), "--prompts", str(prompts), "--top-p", "0.8"])
     assert result.exit_code == 0, result.output
     assert seen["decoding"] == Decoding(0.8, 0.3, 1.2, 100, 8, seed=0, greedy=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from train_helpers import lima_train, read_jsonl, write_manifest
 
 pytest.importorskip("peft")
@@ -17,8 +16,23 @@ def lora_run(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
     manifest = write_manifest(data, examples=16, dev_prompts=2)
     out = tmp_path_factory.mktemp("lora") / "run"
-    result = lima_train("run", manifest, "--out", out, "--lora", "--epochs", "2", "--global-batch", "8",
-                        "--max-length", "128", "--lr", "1e-2", "--set", "gen_max_new_tokens=8")
+    result = lima_train(
+        "run",
+        manifest,
+        "--out",
+        out,
+        "--lora",
+        "--epochs",
+        "2",
+        "--global-batch",
+        "8",
+        "--max-length",
+        "128",
+        "--lr",
+        "1e-2",
+        "--set",
+        "gen_max_new_tokens=8",
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out
 
@@ -54,12 +68,24 @@ def test_lora_checkpoints_hold_the_adapter_and_the_export_is_merged(lora_run):
 
 def test_generate_answers_prompts_from_merged_and_adapter_checkpoints(lora_run, tmp_path):
     prompts = tmp_path / "prompts.jsonl"
-    prompts.write_text(json.dumps({"id": "p1", "prompt": "What colour is the sky number 3?"}) + "\n"
-                       + json.dumps({"id": "p2", "messages": [{"role": "user", "content": "What colour is the road?"},
-                                                              {"role": "assistant", "content": "reference"}]}) + "\n")
+    prompts.write_text(
+        json.dumps({"id": "p1", "prompt": "What colour is the sky number 3?"})
+        + "\n"
+        + json.dumps(
+            {
+                "id": "p2",
+                "messages": [
+                    {"role": "user", "content": "What colour is the road?"},
+                    {"role": "assistant", "content": "reference"},
+                ],
+            }
+        )
+        + "\n"
+    )
     answers = tmp_path / "answers.jsonl"
-    result = lima_train("generate", lora_run / "final", "--prompts", prompts, "--out", answers,
-                        "--max-new-tokens", "12", "--seed", "3")
+    result = lima_train(
+        "generate", lora_run / "final", "--prompts", prompts, "--out", answers, "--max-new-tokens", "12", "--seed", "3"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     records = read_jsonl(answers)
     assert [r["id"] for r in records] == ["p1", "p2"]
@@ -70,8 +96,9 @@ def test_generate_answers_prompts_from_merged_and_adapter_checkpoints(lora_run, 
     again = lima_train("generate", lora_run / "final", "--prompts", prompts, "--max-new-tokens", "12", "--seed", "3")
     assert [json.loads(line) for line in again.stdout.splitlines()] == records  # same seed, same answers
 
-    adapter = lima_train("generate", lora_run / "checkpoints" / "checkpoint-4", "--prompts", prompts, "--greedy",
-                         "--max-new-tokens", "12")
+    adapter = lima_train(
+        "generate", lora_run / "checkpoints" / "checkpoint-4", "--prompts", prompts, "--greedy", "--max-new-tokens", "12"
+    )
     assert adapter.returncode == 0, adapter.stderr[-3000:]
     assert len(adapter.stdout.splitlines()) == 2
 

@@ -13,8 +13,15 @@ transformers = pytest.importorskip("transformers")
 
 def tiny_llama(layers: int = 4, vocab: int = 50):
     torch.manual_seed(0)
-    config = transformers.LlamaConfig(vocab_size=vocab, hidden_size=32, intermediate_size=64, num_hidden_layers=layers,
-                                      num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=128)
+    config = transformers.LlamaConfig(
+        vocab_size=vocab,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=128,
+    )
     return transformers.LlamaForCausalLM(config)
 
 
@@ -65,7 +72,7 @@ def test_dropout_acts_in_training_only_and_leaves_the_weights_alone():
 
 
 def test_lr_schedule_in_the_trainer_is_lima_linear_without_warmup(tmp_path):
-    from lima_train.run import make_trainer, training_arguments
+    from lima_train.trainer import make_trainer, training_arguments
 
     config = RunConfig(learning_rate=1e-5, lr_end=1e-6)
     args = training_arguments(config, tmp_path, micro_batch=1, grad_accum=1, ds_config=None)
@@ -114,7 +121,7 @@ def test_global_batch_that_does_not_divide_is_an_error():
 
 
 def test_trainer_arguments_multiply_back_to_the_global_batch(tmp_path):
-    from lima_train.run import training_arguments
+    from lima_train.trainer import training_arguments
 
     plan = plan_batches(32, 1, 4)
     args = training_arguments(RunConfig(), tmp_path, plan.micro_batch, plan.grad_accum, None)
@@ -129,16 +136,60 @@ def test_settings_layers_later_wins_and_bad_values_are_named():
         build_config({"epochs": 0})
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"max_length": 512, "gen_max_new_tokens": 1024}, r"gen_max_new_tokens must be between 1 and max_length \(512\)"),
-    ({"gen_max_new_tokens": 0}, "gen_max_new_tokens must be between 1"),
-    ({"tiny_hidden": 64, "tiny_heads": 5}, r"tiny_hidden \(64\) must be a multiple of tiny_heads \(5\)"),
-    ({"tiny_heads": 0}, "must be at least 1"),
-    ({"eot_token": ""}, "eot_token must not be empty"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"max_length": 512, "gen_max_new_tokens": 1024}, r"gen_max_new_tokens must be between 1 and max_length \(512\)"),
+        ({"gen_max_new_tokens": 0}, "gen_max_new_tokens must be between 1"),
+        ({"tiny_hidden": 64, "tiny_heads": 5}, r"tiny_hidden \(64\) must be a multiple of tiny_heads \(5\)"),
+        ({"tiny_heads": 0}, "must be at least 1"),
+        ({"eot_token": ""}, "eot_token must not be empty"),
+    ],
+)
 def test_settings_that_cannot_work_are_refused_before_training(settings, message):
     with pytest.raises(InputError, match=message):
         build_config(settings)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"epochs": "3"}', "setting 'epochs': '3' is not a valid int"),  # strict: a quoted number is no number
+        ('{"lora": 1}', "setting 'lora': 1 is not a valid bool"),
+        ('{"epochs": 2.5}', "setting 'epochs': 2.5 is not a valid int"),
+        ('{"micro_batch": "4"}', "setting 'micro_batch': '4' is not a valid int"),
+        ('{"lora_targets": ["q_proj", 3]}', "setting 'lora_targets': item 1, 3, is not valid"),
+        ('{"epoch": 3}', "unknown setting 'epoch'; known settings: manifest, out, model"),
+    ],
+)
+def test_config_file_values_must_have_their_type_and_errors_name_file_and_key(tmp_path, text, message):
+    from lima_train.config import load_config_file
+
+    path = tmp_path / "settings.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"^\S*settings\.json: ") as raised:
+        load_config_file(path)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_set_strings_are_parsed_to_the_settings_types():
+    from lima_train.config import parse_assignments
+
+    parsed = parse_assignments(
+        ["epochs=3", "lora=yes", "learning_rate=2e-5", "lora_targets=q_proj,v_proj", "micro_batch=none", "top-dropout=0.1"]
+    )
+    assert parsed == {
+        "epochs": 3,
+        "lora": True,
+        "learning_rate": 2e-5,
+        "lora_targets": ["q_proj", "v_proj"],
+        "micro_batch": None,
+        "top_dropout": 0.1,
+    }
+    with pytest.raises(InputError, match=r"^--set: setting 'lora': 'maybe' is not a valid bool$"):
+        parse_assignments(["lora=maybe"])
+    with pytest.raises(InputError, match=r"^--set: setting 'epochs': 'none' is not a valid int$"):
+        parse_assignments(["epochs=none"])  # only a setting that may be None can be unset
 
 
 def test_lima_lengths_and_tiny_settings_of_a_real_model_are_accepted():
@@ -151,7 +202,7 @@ def test_lima_lengths_and_tiny_settings_of_a_real_model_are_accepted():
 
 
 def test_weights_load_in_float32_unless_deepspeed_keeps_the_master_copy():
-    from lima_train.run import weights_dtype
+    from lima_train.trainer import weights_dtype
 
     assert weights_dtype(use_deepspeed=False, half_precision=True) == "float32"  # AdamW updates them
     assert weights_dtype(use_deepspeed=False, half_precision=False) == "float32"
@@ -165,7 +216,7 @@ def test_weights_load_in_float32_unless_deepspeed_keeps_the_master_copy():
 def test_packed_micro_batch_has_no_padding_and_no_cross_example_attention(tmp_path):
     from transformers import DataCollatorWithFlattening
 
-    from lima_train.run import make_trainer, training_arguments
+    from lima_train.trainer import make_trainer, training_arguments
 
     model = tiny_llama(layers=2)
     first = {"input_ids": [1, 5, 6, 7, 8, 9], "labels": [-100, -100, 6, 7, 8, 9]}
@@ -180,8 +231,9 @@ def test_packed_micro_batch_has_no_padding_and_no_cross_example_attention(tmp_pa
     model.train()
     with torch.no_grad():
         packed_loss = trainer.compute_loss(model, batch)
-        alone = [model(input_ids=torch.tensor([x["input_ids"]]), labels=torch.tensor([x["labels"]])).loss
-                 for x in (first, second)]
+        alone = [
+            model(input_ids=torch.tensor([x["input_ids"]]), labels=torch.tensor([x["labels"]])).loss for x in (first, second)
+        ]
     # the packed loss is the token-weighted mean of each example's loss computed on its own
     torch.testing.assert_close(packed_loss, (alone[0] * 4 + alone[1] * 2) / 6, rtol=1e-5, atol=1e-6)
 
@@ -195,7 +247,7 @@ def test_packed_example_gets_the_same_logits_as_alone_through_the_training_call(
     from transformers import DataCollatorWithFlattening
 
     from lima_train.model import prepare_for_training
-    from lima_train.run import make_trainer, training_arguments
+    from lima_train.trainer import make_trainer, training_arguments
 
     model = tiny_llama(layers=2)
     first = {"input_ids": [1, 5, 6, 7, 8, 9], "labels": [-100, -100, 6, 7, 8, 9]}
@@ -236,7 +288,7 @@ class _FixedVocab:
 
 
 def test_sampler_gives_each_step_a_global_batch_and_every_example_once_an_epoch(tmp_path):
-    from lima_train.run import make_trainer, training_arguments
+    from lima_train.trainer import make_trainer, training_arguments
 
     args = training_arguments(RunConfig(seed=7), tmp_path, micro_batch=2, grad_accum=2, ds_config=None)
     data = [{"input_ids": [1] * (3 + index), "labels": [-100] + [1] * (2 + index)} for index in range(16)]

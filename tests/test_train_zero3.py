@@ -14,20 +14,43 @@ import sys
 import time
 
 import pytest
-
 from train_helpers import REPO, cli_env, conversation, losses_by_step, read_jsonl, write_manifest
 
 pytest.importorskip("deepspeed")
 pytestmark = pytest.mark.slow
 
-SETTINGS = ["--model", "tiny", "--nproc", "2", "--epochs", "5", "--global-batch", "4", "--max-length", "128",
-            "--lr", "1e-2", "--lr-end", "1e-3", "--set", "tiny_vocab=512", "--set", "gen_max_new_tokens=24"]
+SETTINGS = [
+    "--model",
+    "tiny",
+    "--nproc",
+    "2",
+    "--epochs",
+    "5",
+    "--global-batch",
+    "4",
+    "--max-length",
+    "128",
+    "--lr",
+    "1e-2",
+    "--lr-end",
+    "1e-3",
+    "--set",
+    "tiny_vocab=512",
+    "--set",
+    "gen_max_new_tokens=24",
+]
 
 
 def start(manifest, out, *extra):
-    return subprocess.Popen([sys.executable, "-m", "lima_train.cli", "run", str(manifest), "--out", str(out), *extra],
-                            cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "lima_train.cli", "run", str(manifest), "--out", str(out), *extra],
+        cwd=REPO,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def finish(process, timeout=300) -> str:
@@ -100,7 +123,7 @@ def test_zero3_checkpoint_reloads_as_plain_llama_and_stops_at_eot(zero3_run):
 
     prompt = [("user", conversation(1)[0]["content"])]  # a training question
     ids = torch.tensor([encode_prompt(prompt, tokenizer, eot)])
-    output = model.generate(ids, max_new_tokens=60, do_sample=False, repetition_penalty=1.0)[0, ids.shape[1]:]
+    output = model.generate(ids, max_new_tokens=60, do_sample=False, repetition_penalty=1.0)[0, ids.shape[1] :]
     assert output[-1].item() == eot and len(output) < 60  # stopped at EOT, by the saved generation config
     answer = tokenizer.decode(output[:-1], skip_special_tokens=True)
     assert answer.startswith("The ")  # every training answer starts so
@@ -140,11 +163,33 @@ def test_killed_after_first_checkpoint_and_resumed_matches_uninterrupted(data, z
 def test_own_deepspeed_config_replaces_the_generated_one_and_shards_still_export(data, tmp_path):
     """A user's ZeRO-3 config without 16-bit gathering saves only shards; export consolidates them."""
     own = tmp_path / "ds.json"
-    own.write_text(json.dumps({"zero_optimization": {"stage": 3}, "train_batch_size": "auto",
-                               "train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto"}))
+    own.write_text(
+        json.dumps(
+            {
+                "zero_optimization": {"stage": 3},
+                "train_batch_size": "auto",
+                "train_micro_batch_size_per_gpu": "auto",
+                "gradient_accumulation_steps": "auto",
+            }
+        )
+    )
     out = tmp_path / "run"
-    finish(start(data, out, "--epochs", "1", "--global-batch", "8", "--max-length", "128",
-                 "--deepspeed-config", own, "--set", "gen_max_new_tokens=4"))
+    finish(
+        start(
+            data,
+            out,
+            "--epochs",
+            "1",
+            "--global-batch",
+            "8",
+            "--max-length",
+            "128",
+            "--deepspeed-config",
+            own,
+            "--set",
+            "gen_max_new_tokens=4",
+        )
+    )
     assert json.loads((out / "deepspeed_config.json").read_text()) == json.loads(own.read_text())
     checkpoint = out / "checkpoints" / "checkpoint-3"
     assert not list(checkpoint.glob("*.safetensors")) and (checkpoint / "latest").is_file()

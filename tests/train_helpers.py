@@ -34,21 +34,35 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 def write_manifest(directory: Path, examples: int = 24, dev_prompts: int = 3) -> Path:
     """manifest.jsonl (every fifth example two-turn) and dev.jsonl beside it."""
     records = [
-        {"id": f"authored/ex{index:03d}", "source": "authored", "subset": "authored",
-         "messages": conversation(index, turns=2 if index % 5 == 0 else 1), "meta": {}}
+        {
+            "id": f"authored/ex{index:03d}",
+            "source": "authored",
+            "subset": "authored",
+            "messages": conversation(index, turns=2 if index % 5 == 0 else 1),
+            "meta": {},
+        }
         for index in range(examples)
     ]
     manifest = write_jsonl(directory / "manifest.jsonl", records)
-    dev = [{"id": f"dev/{index}", "source": "authored", "subset": "authored",
-            "messages": conversation(100 + index)[:1], "meta": {}} for index in range(dev_prompts)]
+    dev = [
+        {"id": f"dev/{index}", "source": "authored", "subset": "authored", "messages": conversation(100 + index)[:1], "meta": {}}
+        for index in range(dev_prompts)
+    ]
     write_jsonl(directory / "dev.jsonl", dev)
     return manifest
 
 
 def lima_train(*args: str, timeout: int = 600, **popen) -> subprocess.CompletedProcess:
     """Run the command line as a user would, in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "lima_train.cli", *map(str, args)], cwd=REPO, env=cli_env(),
-                          capture_output=True, text=True, timeout=timeout, **popen)
+    return subprocess.run(
+        [sys.executable, "-m", "lima_train.cli", *map(str, args)],
+        cwd=REPO,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **popen,
+    )
 
 
 def cli_env() -> dict[str, str]:
@@ -64,7 +78,6 @@ def read_jsonl(path: Path) -> list[dict]:
 def losses_by_step(run_dir: Path) -> dict[int, float]:
     """The last logged loss at every step (a resumed run logs its steps again)."""
     return {record["step"]: record["loss"] for record in read_jsonl(run_dir / "metrics.jsonl") if "loss" in record}
-
 
 
 WORDS = ["<unk>", "<s>", "</s>", "how", "are", "you", "fine", "thanks", "and", "what", "now", "sleep", "<", "EOT", ">"]
