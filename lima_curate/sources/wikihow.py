@@ -54,6 +54,9 @@ from ..records import Candidate, chat
 
 NAME = "wikihow"
 VERSION = 1
+SUBSETS = ("wikihow",)
+GROUP_FIELD = "category"
+GAIR_NAMES = ("wikihow",)
 
 LICENCE = "CC BY-NC-SA 3.0"
 SITE = "https://www.wikihow.com/"
@@ -154,6 +157,14 @@ def units(path: Path) -> list[Path]:
     if not found:
         raise InputError(path, "no saved wikiHow pages (*.html) or wikiHow CSV (*.csv) here")
     return found
+
+
+def files(unit: Path, settings: Settings) -> list[Path]:
+    """What a unit's candidates depend on: the page or CSV file (a folder unit: every file under it)."""
+    unit = Path(unit)
+    if unit.is_file():
+        return [unit]
+    return sorted(p for p in unit.rglob("*") if p.is_file())
 
 
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
