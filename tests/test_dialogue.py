@@ -4,57 +4,74 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from lima_curate.build import run_build
-from lima_curate.errors import InputError
-
-from lima_curate.recipe import load_recipe
-from lima_curate.sources import stackexchange as se
-from lima_curate.verify import verify_manifest
+from conftest import ROOT, read_source, recipe_settings
 from se_comments import ANSWERER, ASKER, OTHER, comment, site_archive_with_comments, site_folder_with_comments
 from se_dump import answer, question, varied_answer
 
-ROOT = Path(__file__).resolve().parents[1]
+from lima_curate.build import run_build
+from lima_curate.errors import InputError
+from lima_curate.recipe import load_recipe
+from lima_curate.sources import stackexchange as se
+from lima_curate.sources.stackexchange_dialogue import Comment, chain_turns
+from lima_curate.sources.stackexchange_xml import comments_path
+from lima_curate.verify import verify_manifest
+
 REAL = ROOT.parent / "shared" / "real" / "stackexchange"
-SITE = "unix.stackexchange.com"
-CHAINS = se.Settings(site_list={SITE: "stem", "cardano.stackexchange.com": "stem"}, dialogue_chains=True)
+SITE = "unix.stackexchange.com"  # a STEM site in LIMA's site list, like cardano
+CHAINS = replace(recipe_settings("stackexchange"), dialogue_chains=True)  # the recipe's chain rules, switched on
 
 FOLLOW_UP = "@Ann Does the same hold when the file sits on a network share mounted over SMB?"
-REPLY = ("@Bob Yes, as long as the share is mounted with the right character set; check the "
-         "[mount options](https://example.com/mount) first. The full list is at https://example.com/docs for reference.")
+REPLY = (
+    "@Bob Yes, as long as the share is mounted with the right character set; check the "
+    "[mount options](https://example.com/mount) first. The full list is at https://example.com/docs for reference."
+)
 
 
 def thread(q: int, comments: list[str], answer_score: int = 15, asker: int = ASKER, answerer: int = ANSWERER) -> list[str]:
+    """Question ``q`` by the asker, its answer ``q + 1`` by the answerer, then the comment rows."""
     return [
-        question(q, f"How can a program read a file in encoding number {q} safely?", score=q,
-                 body=f"<p>Files in encoding {q} come out garbled. What is the safe way to read them?</p>", OwnerUserId=asker),
+        question(
+            q,
+            f"How can a program read a file in encoding number {q} safely?",
+            score=q,
+            body=f"<p>Files in encoding {q} come out garbled. What is the safe way to read them?</p>",
+            OwnerUserId=asker,
+        ),
         answer(q + 1, q, score=answer_score, body=varied_answer(q), OwnerUserId=answerer),
         *comments,
     ]
 
 
 def read_all(unit: Path, settings: se.Settings = CHAINS) -> tuple[list, Counter]:
-    skipped: Counter = Counter()
-    return list(se.read(unit, settings, 7, skipped)), skipped
+    """The reader over one unit as a build with chains switched on reads it."""
+    return read_source("stackexchange", unit, settings)
 
 
 def split_rows(rows: list[str]) -> tuple[list[str], list[str]]:
+    """Post rows and comment rows, for the two tables."""
     return [r for r in rows if "PostTypeId" in r], [r for r in rows if "PostId=" in r]
 
 
 def chains_of(candidates: list) -> list:
+    """The dialogue candidates among a unit's."""
     return [c for c in candidates if c.subset == "dialogue"]
 
 
 def test_a_thread_between_asker_and_answerer_becomes_a_chain(tmp_path):
-    posts, comments = split_rows(thread(10, [
-        comment(1, 11, ASKER, FOLLOW_UP, 0),
-        comment(2, 11, ANSWERER, REPLY, 5),
-        comment(3, 11, ASKER, "@Ann Thanks, got it!", 9),  # courtesy only: the chain ends before it
-    ]))
+    posts, comments = split_rows(
+        thread(
+            10,
+            [
+                comment(1, 11, ASKER, FOLLOW_UP, 0),
+                comment(2, 11, ANSWERER, REPLY, 5),
+                comment(3, 11, ASKER, "@Ann Thanks, got it!", 9),  # courtesy only: the chain ends before it
+            ],
+        )
+    )
     candidates, _ = read_all(site_folder_with_comments(tmp_path, SITE, posts, comments))
     [single] = [c for c in candidates if c.subset == "se_stem"]
     [chain] = chains_of(candidates)
@@ -80,9 +97,12 @@ def test_archive_with_comments_gives_the_same_candidates_as_the_folder(tmp_path)
 
 
 def turns(comments: list[tuple[int | None, str]], **settings) -> tuple[list[str], list[int]]:
-    rows = [se._Comment(i, f"2021-05-02T10:{i:02d}:00.000", "" if user is None else str(user), text)
-            for i, (user, text) in enumerate(comments, start=1)]
-    return se.chain_turns(rows, str(ASKER), str(ANSWERER), se.Settings(dialogue_chains=True, **settings))
+    """The turn rules over (user, text) comments a minute apart, the recipe's rules changed by ``settings``."""
+    rows = [
+        Comment(i, f"2021-05-02T10:{i:02d}:00.000", "" if user is None else str(user), text)
+        for i, (user, text) in enumerate(comments, start=1)
+    ]
+    return chain_turns(rows, str(ASKER), str(ANSWERER), replace(CHAINS, **settings))
 
 
 ASK = "Would the same approach work for a file that is still being written?"
@@ -93,7 +113,9 @@ def test_turn_rules():
     assert turns([(ASKER, ASK), (ANSWERER, ANSWER)]) == ([ASK, ANSWER], [1, 2])
     # consecutive comments by one person are one turn
     assert turns([(ASKER, "Follow-up on the encoding part."), (ASKER, ASK), (ANSWERER, ANSWER)]) == (
-        ["Follow-up on the encoding part.\n\n" + ASK, ANSWER], [1, 2, 3])
+        ["Follow-up on the encoding part.\n\n" + ASK, ANSWER],
+        [1, 2, 3],
+    )
     # a third voice ends the chain; a thread opened by the answerer (or anyone but the asker) gives none
     assert turns([(ASKER, ASK), (ANSWERER, ANSWER), (OTHER, ASK), (ANSWERER, ANSWER)]) == ([ASK, ANSWER], [1, 2])
     assert turns([(OTHER, ASK), (ASKER, ASK), (ANSWERER, ANSWER)]) == ([], [])
@@ -124,12 +146,12 @@ def test_no_chain_below_the_gate_for_self_answers_or_without_comments_file(tmp_p
 def test_comments_are_read_and_hashed_only_when_chains_are_on(tmp_path):
     posts, comments = split_rows(thread(10, [comment(1, 11, ASKER, FOLLOW_UP, 0), comment(2, 11, ANSWERER, REPLY, 5)]))
     folder = site_folder_with_comments(tmp_path, SITE, posts, comments)
-    off = se.Settings(site_list={SITE: "stem"})
+    off = recipe_settings("stackexchange")
     assert se.files(folder, off) == [folder / "Posts.xml"]
     assert se.files(folder, CHAINS) == [folder / "Posts.xml", folder / "Comments.xml"]
     assert chains_of(read_all(folder, off)[0]) == []
     split = tmp_path / "stackoverflow.com-Posts.7z"
-    assert se.comments_path(split) == tmp_path / "stackoverflow.com-Comments.7z"
+    assert comments_path(split) == tmp_path / "stackoverflow.com-Comments.7z"
 
 
 def test_bad_comments_xml_is_one_line_naming_the_file(tmp_path):
@@ -161,22 +183,29 @@ def test_real_cardano_comment_thread_gives_a_chain():
 
 
 AUTHORED_CHAIN = {
-    "id": "chain-budget", "split": "train",
+    "id": "chain-budget",
+    "split": "train",
     "messages": [
         {"role": "user", "content": "How much of a first salary should go to savings?"},
         {"role": "assistant", "content": "A common starting point is a fifth, adjusted once rent and debts are known."},
         {"role": "user", "content": "And if rent alone takes half of it?"},
-        {"role": "assistant", "content": "Then save what is left after essentials, even a small amount, and review it each year."},
+        {
+            "role": "assistant",
+            "content": "Then save what is left after essentials, even a small amount, and review it each year.",
+        },
     ],
 }
 
 
 @pytest.fixture
 def dialogue_inputs(tmp_path) -> list[tuple[str, Path]]:
+    """Four answered questions (the first two with a chain in their comments) and one authored chain."""
     rows = []
     for q in (10, 20, 30, 40):
         reply = REPLY.replace("right character set", f"character set of encoding {q}")
-        chat = [comment(q * 10 + 1, q + 1, ASKER, FOLLOW_UP, 0), comment(q * 10 + 2, q + 1, ANSWERER, reply, 5)] if q <= 20 else []
+        chat = (
+            [comment(q * 10 + 1, q + 1, ASKER, FOLLOW_UP, 0), comment(q * 10 + 2, q + 1, ANSWERER, reply, 5)] if q <= 20 else []
+        )
         rows += thread(q, chat)
     posts, comments = split_rows(rows)
     site_folder_with_comments(tmp_path / "se", SITE, posts, comments)
@@ -186,6 +215,7 @@ def dialogue_inputs(tmp_path) -> list[tuple[str, Path]]:
 
 
 def recipe_with(tmp_path: Path, se_stem: int, dialogue: int, chains: bool = True):
+    """LIMA's recipe with only Stack Exchange STEM and dialogue quotas, chains switched on or off."""
     path = tmp_path / "recipe.toml"
     path.write_text(
         f'schema = 1\nextends = "{ROOT / "filters" / "lima.toml"}"\nname = "dialogue-test"\nversion = "0.0.1"\n'

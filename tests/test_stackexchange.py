@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, read_source, recipe_settings
+from se_dump import answer, posts_xml, question, row, site_archive, site_folder
 
 from lima_curate.errors import InputError
 from lima_curate.sources import stackexchange as se
-from se_dump import ELIGIBLE_ANSWER, answer, posts_xml, question, row, site_archive, site_folder
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "stackexchange"
-SETTINGS = se.Settings(site_list={"unix.stackexchange.com": "stem", "cooking.stackexchange.com": "other"})
+REAL = ROOT.parent / "shared" / "real" / "stackexchange"
+SETTINGS = recipe_settings("stackexchange")  # LIMA's: unix is a STEM site, cooking another, meta sites excluded
 
 
 def read_all(unit: Path, settings: se.Settings = SETTINGS) -> tuple[list, Counter]:
-    skipped: Counter = Counter()
-    return list(se.read(unit, settings, 7, skipped)), skipped
+    """The reader over one unit with the recipe's settings, as a build reads it."""
+    return read_source("stackexchange", unit, settings)
+
+
+def test_settings_defaults_are_the_recipes():
+    """Every default but the site list (a file the recipe names) is what filters/lima.toml makes."""
+    assert replace(SETTINGS, site_list={}) == se.Settings()
+    assert SETTINGS.site_list["unix.stackexchange.com"] == "stem" and SETTINGS.site_list["cooking.stackexchange.com"] == "other"
 
 
 def test_joins_each_question_to_its_top_answer(tmp_path):
@@ -109,7 +117,10 @@ def test_a_folder_of_dumps_expands_to_one_unit_per_site(tmp_path):
     "content, expected",
     [
         (b"this is not xml at all\n", r"Posts\.xml:1: not well-formed XML"),
-        (posts_xml([question(10, "How can a shell script read a file?"), answer(11, 10)])[:-40], r"Posts\.xml:\d+: not well-formed XML"),
+        (
+            posts_xml([question(10, "How can a shell script read a file?"), answer(11, 10)])[:-40],
+            r"Posts\.xml:\d+: not well-formed XML",
+        ),
         (posts_xml(['  <row Id="1" PostTypeId="1" Score="3" Body="x" <oops'])[:], r"Posts\.xml:3: not well-formed XML"),
     ],
     ids=["not-xml", "cut-short", "malformed-row"],
@@ -145,9 +156,8 @@ def test_missing_input_and_wrong_file_kind(tmp_path):
 def test_real_beer_archive_and_cardano_folder():
     if not REAL.is_dir():
         pytest.skip("../shared/real is absent")
-    settings = se.Settings(site_list={"beer.stackexchange.com": "other", "cardano.stackexchange.com": "stem"})
-    beer, beer_skipped = read_all(REAL / "beer.stackexchange.com.7z", settings)
-    cardano, _ = read_all(REAL / "cardano.stackexchange.com", settings)
+    beer, beer_skipped = read_all(REAL / "beer.stackexchange.com.7z")
+    cardano, _ = read_all(REAL / "cardano.stackexchange.com")
     assert len(beer) > 800 and len(cardano) > 800
     assert {c.subset for c in beer} == {"se_other"} and {c.subset for c in cardano} == {"se_stem"}
     converted = [c for c in beer + cardano if c.meta["answer_score"] >= 10]
@@ -178,8 +188,10 @@ def test_questions_out_of_id_order_and_answers_placed_by_a_merge_join_like_any_o
     candidates, skipped = read_all(site_folder(tmp_path, "unix.stackexchange.com", rows))
     assert [c.id.rsplit("/", 1)[1] for c in candidates] == ["q10-a32", "q20-a33", "q30-a8"]
     assert [c.meta["title"] for c in candidates] == [
-        "How can a shell script read a file line by line?", "How does a shell script read a file backwards?",
-        "How does a shell script read a file in bulk?"]
+        "How can a shell script read a file line by line?",
+        "How does a shell script read a file backwards?",
+        "How does a shell script read a file in bulk?",
+    ]
     assert skipped["duplicate_question_id"] == 1
 
 
@@ -189,7 +201,7 @@ def test_question_texts_spilled_across_many_compressed_blocks_read_back_whole(tm
     for n in range(1, 1201):
         body = "<p>" + " ".join(words[(n * k) % 10] + str(n * k) for k in range(300)) + "</p>"
         rows += [question(2 * n, f"How does case {n} of the parser work?", body=body), answer(2 * n + 1, 2 * n)]
-    settings = se.Settings(site_list=SETTINGS.site_list, title_prompt_share=0.0)  # every prompt is the body
+    settings = replace(SETTINGS, title_prompt_share=0.0)  # every prompt is the body
     candidates, _ = read_all(site_folder(tmp_path, "unix.stackexchange.com", rows), settings)
     assert len(candidates) == 1200
     for c in candidates[::97]:
