@@ -13,7 +13,7 @@ SAMPLE_INPUTS := \
 	--input superni=samples/superni \
 	--input authored=samples/authored/examples.jsonl
 
-.PHONY: demo test sample-manifest verify-sample clean
+.PHONY: demo test lint format sample-manifest verify-sample clean
 
 $(BIN)/lima-curate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ demo: $(BIN)/lima-curate  ## build the sample manifest from the shipped dumps an
 
 test: $(VENV)/.test-deps  ## run the test suite
 	$(BIN)/python -m pytest -q -n 2 --durations=15 -rfEs
+
+lint: $(VENV)/.test-deps  ## ruff (lint and format check) and mypy on the extension points
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(VENV)/.test-deps  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 sample-manifest: $(BIN)/lima-curate  ## rebuild the published manifests/sample from the shipped dumps
 	$(BIN)/lima-curate build --recipe filters/sample.toml $(SAMPLE_INPUTS) --out manifests/sample --no-cache

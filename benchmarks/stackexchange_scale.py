@@ -170,7 +170,9 @@ class Corpus:
 
     def __init__(self, seed: int):
         with open(LIMA, "rb") as handle:
-            words = tomllib.load(handle)["words"]
+            chain = tomllib.load(handle)["filters"]["stackexchange"]
+        words = {"first_person": chain["first_person"]["words"], "other_answers": chain["other_answers"]["phrases"],
+                 "title_needs_body": chain["self_contained_title"]["phrases"]}
         prose_ban, title_ban = banned_words(words)
         rng = random.Random(seed)
         made = set()

@@ -1,3 +1,3 @@
 """lima-curate: the LIMA data recipe, rebuilt from public dumps."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

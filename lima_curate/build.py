@@ -16,9 +16,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
-import statistics
 import tempfile
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -26,16 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import __version__
+from . import sources
+from .contract import canonical_json, card, subset_entry
 from .dedup import contamination, duplicate_of, near_duplicates
 from .errors import InputError
 from .executors import run_tasks
 from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors, reject_row, texts, write_json_atomic
 from .filters import Decision
-from .manifest import CARD_SCHEMA, Outputs, digest, jsonl_bytes
-from .recipe import SOURCE_NAMES, Recipe, Sampling, source_module
-from .records import SUBSETS, Candidate
-from .sampling import draw, ordered_groups
+from .lockfile import lock_urls
+from .manifest import Outputs, jsonl_bytes
+from .recipe import Recipe, Sampling
+from .records import Candidate
+from .sampling import draw, ordered_groups, take_counts
 
 POOL_BYTES_PER_WORKER = 32 << 20  # below this much uncached input per worker, a pool costs more than it saves
 
@@ -67,11 +69,12 @@ class Execution:
 
 def expand_inputs(inputs: Iterable[tuple[str, Path]]) -> list[Unit]:
     units = set()
+    order = sources.names()
     for source, path in inputs:
-        if source not in SOURCE_NAMES:
-            raise InputError(path, f"unknown source {source!r}; known: {', '.join(SOURCE_NAMES)}")
-        units.update(Unit(source, Path(unit)) for unit in source_module(source).units(Path(path)))
-    return sorted(units, key=lambda u: (SOURCE_NAMES.index(u.source), u.path.as_posix()))
+        if source not in order:
+            raise InputError(path, f"unknown source {source!r}; known: {', '.join(order)}")
+        units.update(Unit(source, Path(unit)) for unit in sources.get(source).units(Path(path)))
+    return sorted(units, key=lambda u: (order.index(u.source), u.path.as_posix()))
 
 
 # -- 2. extraction ---------------------------------------------------------------------------------
@@ -150,7 +153,8 @@ def gather(shards: list[Shards]) -> Pools:
         dropped.update({f"{s.unit.source}/{name}": n for name, n in s.counts["dropped"].items()})
         unknown.update(s.counts["unknown"])
         excluded.update(s.counts["excluded"])
-    kept.sort(key=lambda c: (SOURCE_NAMES.index(c.source), c.id))
+    order = sources.names()
+    kept.sort(key=lambda c: (order.index(c.source), c.id))
     return Pools(kept, held_out, keys, signatures, dropped, unknown, excluded)
 
 
@@ -192,38 +196,27 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
     warnings = [f"unknown Stack Exchange site {site!r} ({n} candidates) is not in the site list: add it "
                 f"to filters/stackexchange_sites.toml to use it" for site, n in sorted(pools.unknown_sites.items())]
     warnings += uncategorised_warnings(recipe, by_subset.get("wikihow", []))
-    manifest = jsonl_bytes(c.manifest_line() for subset in SUBSETS for c in chosen.get(subset, []))
+    manifest = jsonl_bytes(c.manifest_line() for subset in sources.subsets() for c in chosen.get(subset, []))
     dev = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["dev"], key=lambda c: c.id))
     test = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["test"], key=lambda c: c.id))
     rejects.sort(key=lambda r: r["id"])
-    card = {
-        "schema": CARD_SCHEMA,
-        "name": recipe.name,
-        "version": recipe.version,
-        "tool": {"name": "lima-curate", "version": __version__},
-        "seed": recipe.seed,
-        "recipe": recipe.resolved,
-        "recipe_sha256": recipe.sha256,
-        "allow_short": allow_short,
-        "subsets": {
-            subset: {
-                "quota": recipe.quotas.get(subset, 0),
-                "eligible": eligible[subset],
-                "chosen": len(picks),
-                **length_stats(picks),
-                "groups": dict(sorted(Counter(c.group for c in picks).items())),
-            }
-            for subset, picks in chosen.items()
-        },
-        "total": sum(len(p) for p in chosen.values()),
-        "shortfalls": {s: {"quota": q, "eligible": n} for s, (q, n) in shortfalls.items()},
-        "rejects": dict(sorted(pools.dropped.items())),
-        "unknown_sites": dict(sorted(pools.unknown_sites.items())),
-        "excluded_sites": dict(sorted(pools.excluded_sites.items())),
-        "held_out": {split: len(pools.held_out[split]) for split in HELD_OUT},
-        "digest": digest(manifest),
-    }
-    outputs = Outputs(manifest=manifest, dev=dev, test=test, card=card,
+    built = card(
+        name=recipe.name,
+        version=recipe.version,
+        seed=recipe.seed,
+        recipe=recipe.resolved,
+        recipe_sha256=recipe.sha256,
+        subsets={subset: subset_entry(picks, recipe.quotas.get(subset, 0), eligible[subset]) for subset, picks in chosen.items()},
+        manifest=manifest,
+        total=sum(len(p) for p in chosen.values()),
+        allow_short=allow_short,
+        shortfalls={s: {"quota": q, "eligible": n} for s, (q, n) in shortfalls.items()},
+        rejects=dict(sorted(pools.dropped.items())),
+        unknown_sites=dict(sorted(pools.unknown_sites.items())),
+        excluded_sites=dict(sorted(pools.excluded_sites.items())),
+        held_out={split: len(pools.held_out[split]) for split in HELD_OUT},
+    )
+    outputs = Outputs(manifest=manifest, dev=dev, test=test, card=built,
                       reject_shards=[s.rejects for s in shards], rejects=rejects, eligible=places)
     return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings)
 
@@ -233,7 +226,7 @@ def sample(recipe: Recipe, by_subset: dict[str, list[Candidate]]) -> tuple[dict[
     chosen: dict[str, list[Candidate]] = {}
     eligible: dict[str, int] = {}
     shortfalls = {}
-    for subset in SUBSETS:
+    for subset in sources.subsets():
         quota = recipe.quotas.get(subset, 0)
         if quota == 0:
             continue
@@ -251,10 +244,6 @@ def unit_contamination(shards: Shards, held_out: dict[str, list[Candidate]], rec
     """Which of a unit's survivors contain a dev or test prompt. A decision depends on the survivor
     and the held-out prompts alone, so it is kept beside the unit's shards, keyed by those prompts
     and the settings: a warm rebuild reads it instead of scanning every survivor's text again."""
-    import json
-
-    from .records import canonical_json
-
     n, threshold = recipe.decontam.ngram, recipe.decontam.threshold
     material = canonical_json([n, threshold, sorted((c.id, c.prompt) for split in HELD_OUT for c in held_out.get(split, []))])
     key = hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
@@ -312,33 +301,11 @@ def not_chosen_yet(pool: list[Candidate], chosen: dict[str, list[Candidate]]) ->
     return [c for c in pool if not (c.meta.get("url") and c.meta["url"] in taken)] if taken else pool
 
 
-def take_counts(pool: list[Candidate], how: Sampling, seed: int, subset: str) -> list[Candidate]:
-    """A fixed number from each group (``counts``), the first ones in the group's order; a group
-    with fewer gives what it has (the caller reports the shortfall)."""
-    groups = ordered_groups(pool, how, seed, subset)
-    return [c for group, n in sorted(how.counts.items()) for c in groups.get(group, [])[:n]]
-
-
-def length_stats(picks: list[Candidate]) -> dict[str, Any]:
-    if not picks:
-        return {}
-
-    def summary(values: list[int]) -> dict[str, float]:
-        return {"mean": round(statistics.fmean(values), 1), "median": statistics.median(values), "min": min(values), "max": max(values)}
-
-    return {
-        "prompt_chars": summary([len(c.prompt) for c in picks]),
-        "response_chars": summary([len(c.response) for c in picks]),
-    }
-
-
 # -- the whole build -------------------------------------------------------------------------------
 
 
 def inputs_record(shards: list[Shards], relative_to: Path) -> list[dict[str, Any]]:
     """The card's inputs: what the user passed (relative to the output folder) and every file read."""
-    from .pull import lock_urls
-
     urls = lock_urls(s.unit.path for s in shards)
     records = []
     for s in shards:

@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import __version__
+from . import __version__, sources
 from .errors import InputError
-from .filters import Decision, build_chain, judge
+from .filters import Decision, judge, settings_of
 from .manifest import file_sha256, write_atomic
-from .recipe import Recipe, source_module
+from .recipe import Recipe
 from .records import Candidate, canonical_json
 
 SHARD_FORMAT = 1
@@ -93,16 +93,11 @@ class Shards:
 def files_of(unit: Unit, settings: Any) -> list[Path]:
     """Every file a unit's candidates depend on under these reader settings (the cache key and the
     card's inputs cover exactly these)."""
-    module = source_module(unit.source)
-    if hasattr(module, "files"):
-        return list(module.files(unit.path, settings))
-    if unit.path.is_file():
-        return [unit.path]
-    return sorted(p for p in unit.path.rglob("*") if p.is_file())
+    return list(sources.get(unit.source).files(unit.path, settings))
 
 
 def reader_settings(unit: Unit, recipe: Recipe) -> Any:
-    return recipe.sources.get(unit.source) or source_module(unit.source).Settings()
+    return recipe.sources.get(unit.source) or sources.get(unit.source).Settings()
 
 
 def hashed_files(unit: Unit, recipe: Recipe, memo: Path | None = None) -> tuple[dict[str, Any], ...]:
@@ -134,8 +129,8 @@ def remembered_sha256(path: Path, memo: Path) -> tuple[int, str]:
 
 
 def cache_key(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...]) -> str:
-    module = source_module(unit.source)
-    filters = recipe.filters.get(unit.source)
+    module = sources.get(unit.source)
+    chain = recipe.filters.get(unit.source)
     material = canonical_json(
         {
             "format": SHARD_FORMAT,
@@ -143,7 +138,7 @@ def cache_key(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...]) -> 
             "source": unit.source,
             "version": module.VERSION,
             "settings": _plain(dataclasses.asdict(reader_settings(unit, recipe))),
-            "filters": _plain(dataclasses.asdict(filters)) if filters else None,
+            "filters": [[f.name, _plain(settings_of(f))] for f in chain.filters] if chain else None,
             "dedup": _plain(dataclasses.asdict(recipe.dedup)),
             "datasketch": importlib.metadata.version("datasketch"),  # its hashing makes the signatures
             "seed": recipe.seed,
@@ -349,7 +344,7 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
     temp = f".{os.getpid()}.tmp"
     survivors_temp, rejects_temp = survivors_path.with_name(survivors_path.name + temp), rejects_path.with_name(rejects_path.name + temp)
     settings = reader_settings(unit, recipe)
-    chain = build_chain(recipe.filters[unit.source]) if unit.source in recipe.filters else []
+    chain = recipe.filters[unit.source].filters if unit.source in recipe.filters else ()
     skipped: Counter = Counter()
     dropped: Counter = Counter()
     unknown: Counter = Counter()
@@ -358,7 +353,7 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
         survivors = SurvivorWriter(survivors_temp, recipe)
         rejects = ParquetRows(rejects_temp, REJECT_COLUMNS)
         with cyclic_gc_paused():
-            for candidate in source_module(unit.source).read(unit.path, settings, recipe.seed, skipped):
+            for candidate in sources.get(unit.source).read(unit.path, settings, recipe.seed, skipped):
                 if candidate.meta.get("split", "train") in HELD_OUT:
                     survivors.add(candidate, held_out=True)
                 elif candidate.subset == "unknown":

@@ -1,16 +1,21 @@
-"""LIMA's quality filters: small functions that score a candidate and decide keep or drop, with a reason.
+"""LIMA's quality filters, registered by name, each with its own settings.
 
-A filter's score (a length, a count of matches) is kept apart from its decision so that rejects and
-the card can say both *what* was measured and *why* it was dropped. A chain runs cheap filters
-first and stops at the first drop, so expensive work is never spent on a candidate already lost.
-Every threshold and word list comes from the recipe (``filters/lima.toml``), never from here.
+A filter is a frozen dataclass: its fields are its settings (read from the recipe's
+``[filters.SOURCE.NAME]`` table, so every threshold and word list lives in ``filters/lima.toml`` and
+none here), and calling it on a candidate returns a :class:`Decision`. The decision keeps the
+filter's score (a length, a count of matches) apart from keep/drop, so rejects and the card say
+both *what* was measured and *why* it was dropped. A chain runs cheap filters first and stops at
+the first drop, so no work is spent on a candidate already lost.
+
+Adding a filter is one class here with ``@register``, its entry in a recipe's ``chain`` and its
+table, and a test (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Iterable, Protocol, TypeVar
 
 from .records import Candidate
 
@@ -23,128 +28,39 @@ class Decision:
     reason: str
 
 
-Filter = Callable[[Candidate], Decision]
+class Filter(Protocol):
+    """What the chain calls: a named, picklable callable (chains travel to pool workers and Ray)."""
+
+    name: ClassVar[str]
+
+    def __call__(self, candidate: Candidate) -> Decision: ...
+
+
+FILTERS: dict[str, type[Filter]] = {}
+F = TypeVar("F", bound=type[Filter])
+
+
+def register(cls: F) -> F:
+    """Make a filter class known to recipes under its ``name``."""
+    name: str = cls.name
+    if name in FILTERS and FILTERS[name] is not cls:
+        raise ValueError(f"a filter named {name!r} is already registered")
+    FILTERS[name] = cls
+    return cls
 
 
 @dataclass(frozen=True)
-class FilterSettings:
-    """One source's filter chain and its thresholds (the recipe's ``[filters.SOURCE]`` table)."""
+class Chain:
+    """One source's filters in the recipe's order (the recipe's ``[filters.SOURCE]`` table)."""
 
-    chain: tuple[str, ...] = ()
-    min_answer_score: int = 10
-    min_chars: int = 1200
-    max_chars: int = 4096
-    min_title_words: int = 3
-    first_person_words: tuple[str, ...] = ()
-    other_answer_phrases: tuple[str, ...] = ()
-    title_needs_body_phrases: tuple[str, ...] = ()
+    filters: tuple[Any, ...] = ()
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.filters)
 
-def answer_score(settings: FilterSettings) -> Filter:
-    """The top answer must have a strong positive score (LIMA: at least 10)."""
-
-    def judge(candidate: Candidate) -> Decision:
-        score = candidate.meta.get("answer_score", 0)
-        keep = score >= settings.min_answer_score
-        return Decision(keep, "answer_score", score, "" if keep else f"answer score {score} < {settings.min_answer_score}")
-
-    return judge
-
-
-def open_question(settings: FilterSettings) -> Filter:
-    """Closed questions (duplicates, off-topic, unclear) are not prompts worth learning from."""
-
-    def judge(candidate: Candidate) -> Decision:
-        closed = bool(candidate.meta.get("closed"))
-        return Decision(not closed, "open_question", float(closed), "question was closed" if closed else "")
-
-    return judge
-
-
-def self_contained_title(settings: FilterSettings) -> Filter:
-    """A title must make sense without the question body.
-
-    Heuristic: a title is *not* self-contained when it is shorter than ``min_title_words`` words or
-    contains a phrase that points into the body ("this code", "the following", "see below", "as in
-    the image", "error in title"...). The score is the number of such problems found.
-    """
-    pattern = phrase_pattern(settings.title_needs_body_phrases)
-
-    def judge(candidate: Candidate) -> Decision:
-        title = candidate.meta.get("title", candidate.prompt)
-        found = pattern.findall(title) if pattern else []
-        words = len(title.split())
-        problems = len(found) + (words < settings.min_title_words)
-        if not problems:
-            return Decision(True, "self_contained_title", 0, "")
-        why = f"title needs the body: {found[0].lower()!r}" if found else f"title has {words} words < {settings.min_title_words}"
-        return Decision(False, "self_contained_title", problems, why)
-
-    return judge
-
-
-def length(settings: FilterSettings) -> Filter:
-    """Response length in characters after conversion (LIMA: 1,200 to 4,096 for Stack Exchange)."""
-
-    def judge(candidate: Candidate) -> Decision:
-        n = len(candidate.response)
-        if n < settings.min_chars:
-            return Decision(False, "length", n, f"response has {n} characters < {settings.min_chars}")
-        if n > settings.max_chars:
-            return Decision(False, "length", n, f"response has {n} characters > {settings.max_chars}")
-        return Decision(True, "length", n, "")
-
-    return judge
-
-
-def first_person(settings: FilterSettings) -> Filter:
-    """No first person in the response ("I", "my", ...): LIMA wanted the voice of a helpful assistant.
-
-    Whole words only; code blocks and inline code are ignored (``for i in ...``, ``my_var``). The
-    single letter "I" only counts in upper case, so a lower-case "i" in prose or maths is not a hit,
-    and a word in capitals is an acronym ("US"), not a pronoun.
-    """
-    words = [w for w in settings.first_person_words if w != "I"]
-    pattern = phrase_pattern(words)
-    capital_i = re.compile(r"(?<![\w'’])I(?![\w'’])") if "I" in settings.first_person_words else None
-
-    def judge(candidate: Candidate) -> Decision:
-        prose = strip_code(candidate.response)
-        found = [w for w in pattern.findall(prose) if not (len(w) > 1 and w.isupper())] if pattern else []
-        if capital_i is not None:
-            found += capital_i.findall(prose)
-        if not found:
-            return Decision(True, "first_person", 0, "")
-        return Decision(False, "first_person", len(found), f"first person: {found[0]!r} ({len(found)} times)")
-
-    return judge
-
-
-def other_answers(settings: FilterSettings) -> Filter:
-    """No references to other answers or to the site ("as mentioned", "stack exchange", ...)."""
-    pattern = phrase_pattern(settings.other_answer_phrases)
-
-    def judge(candidate: Candidate) -> Decision:
-        found = pattern.findall(strip_code(candidate.response)) if pattern else []
-        if not found:
-            return Decision(True, "other_answers", 0, "")
-        return Decision(False, "other_answers", len(found), f"refers to other answers: {found[0].lower()!r}")
-
-    return judge
-
-
-FILTERS: dict[str, Callable[[FilterSettings], Filter]] = {
-    "answer_score": answer_score,
-    "open_question": open_question,
-    "self_contained_title": self_contained_title,
-    "length": length,
-    "first_person": first_person,
-    "other_answers": other_answers,
-}
-
-
-def build_chain(settings: FilterSettings) -> list[Filter]:
-    return [FILTERS[name](settings) for name in settings.chain]
+    def get(self, name: str) -> Any | None:
+        return next((f for f in self.filters if f.name == name), None)
 
 
 def judge(candidate: Candidate, chain: Iterable[Filter]) -> tuple[Decision | None, dict[str, float]]:
@@ -156,6 +72,135 @@ def judge(candidate: Candidate, chain: Iterable[Filter]) -> tuple[Decision | Non
         if not decision.keep:
             return decision, scores
     return None, scores
+
+
+def kept(name: str, score: float) -> Decision:
+    return Decision(True, name, score, "")
+
+
+# -- the filters -----------------------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True)
+class AnswerScore:
+    """The top answer must have a strong positive score (LIMA: at least 10)."""
+
+    name: ClassVar[str] = "answer_score"
+    min_score: int
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        score = candidate.meta.get("answer_score", 0)
+        if score >= self.min_score:
+            return kept(self.name, score)
+        return Decision(False, self.name, score, f"answer score {score} < {self.min_score}")
+
+
+@register
+@dataclass(frozen=True)
+class OpenQuestion:
+    """Closed questions (duplicates, off-topic, unclear) are not prompts worth learning from."""
+
+    name: ClassVar[str] = "open_question"
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        closed = bool(candidate.meta.get("closed"))
+        return Decision(not closed, self.name, float(closed), "question was closed" if closed else "")
+
+
+@register
+@dataclass(frozen=True)
+class SelfContainedTitle:
+    """A title must make sense without the question body.
+
+    Heuristic: a title is *not* self-contained when it is shorter than ``min_words`` words or holds
+    a phrase that points into the body ("this code", "the following", "see below", "as in the
+    image", ...). The score is the number of such problems found.
+    """
+
+    name: ClassVar[str] = "self_contained_title"
+    min_words: int
+    phrases: tuple[str, ...]
+    pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        title = candidate.meta.get("title", candidate.prompt)
+        found = self.pattern.findall(title) if self.pattern else []
+        words = len(title.split())
+        problems = len(found) + (words < self.min_words)
+        if not problems:
+            return kept(self.name, 0)
+        why = f"title needs the body: {found[0].lower()!r}" if found else f"title has {words} words < {self.min_words}"
+        return Decision(False, self.name, problems, why)
+
+
+@register
+@dataclass(frozen=True)
+class Length:
+    """Response length in characters after conversion (LIMA: 1,200 to 4,096 for Stack Exchange)."""
+
+    name: ClassVar[str] = "length"
+    min_chars: int
+    max_chars: int
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        n = len(candidate.response)
+        if n < self.min_chars:
+            return Decision(False, self.name, n, f"response has {n} characters < {self.min_chars}")
+        if n > self.max_chars:
+            return Decision(False, self.name, n, f"response has {n} characters > {self.max_chars}")
+        return kept(self.name, n)
+
+
+@register
+@dataclass(frozen=True)
+class FirstPerson:
+    """No first person in the response ("I", "my", ...): LIMA wanted the voice of a helpful assistant.
+
+    Whole words only; code blocks and inline code are ignored (``for i in ...``, ``my_var``). The
+    single letter "I" only counts in upper case, so a lower-case "i" in prose or maths is not a hit,
+    and a word in capitals is an acronym ("US"), not a pronoun.
+    """
+
+    name: ClassVar[str] = "first_person"
+    words: tuple[str, ...]
+    pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    capital_i: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", phrase_pattern(w for w in self.words if w != "I"))
+        object.__setattr__(self, "capital_i", re.compile(r"(?<![\w'’])I(?![\w'’])") if "I" in self.words else None)
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        prose = strip_code(candidate.response)
+        found = [w for w in self.pattern.findall(prose) if not (len(w) > 1 and w.isupper())] if self.pattern else []
+        if self.capital_i is not None:
+            found += self.capital_i.findall(prose)
+        if not found:
+            return kept(self.name, 0)
+        return Decision(False, self.name, len(found), f"first person: {found[0]!r} ({len(found)} times)")
+
+
+@register
+@dataclass(frozen=True)
+class OtherAnswers:
+    """No references to other answers or to the site ("as mentioned", "stack exchange", ...)."""
+
+    name: ClassVar[str] = "other_answers"
+    phrases: tuple[str, ...]
+    pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        found = self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
+        if not found:
+            return kept(self.name, 0)
+        return Decision(False, self.name, len(found), f"refers to other answers: {found[0].lower()!r}")
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -176,3 +221,9 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
         return None
     body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
     return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
+
+
+def settings_of(filter_: Any) -> dict[str, Any]:
+    """A filter's settings as the recipe gives them (its init fields), for cache keys and cards."""
+    return {f.name: getattr(filter_, f.name) for f in fields(filter_) if f.init}
+

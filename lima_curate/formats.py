@@ -34,30 +34,38 @@ from typing import Any, Iterator
 
 import orjson
 
+from . import sources
+from .contract import canonical_json, check_line
 from .errors import InputError
 from .manifest import atomic_file
-from .records import canonical_json
 
 FORMATS = ("manifest", "gair", "sharegpt", "alpaca", "parquet", "hf")
 EXPORT_FORMATS = ("gair", "sharegpt", "alpaca", "parquet", "hf")
 MANIFEST_KEYS = ("id", "source", "subset", "messages")
 HF_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")
 
-# GAIR/lima "source" -> (manifest source, manifest subset, meta flags for what the file cannot say).
-# The file does not split Stack Exchange into STEM and Other, and its 30 multi-turn chains mix
-# hand-written ones with ones edited from Stack Exchange threads.
-GAIR_SOURCES: dict[str, tuple[str, str, dict[str, bool]]] = {
-    "stackexchange": ("stackexchange", "stackexchange", {"subset_unknown": True}),
-    "wikihow": ("wikihow", "wikihow", {}),
-    "writingprompts": ("writingprompts", "writingprompts", {}),
-    "writingprompt": ("writingprompts", "writingprompts", {}),
-    "writing_prompts": ("writingprompts", "writingprompts", {}),
-    "nlp": ("superni", "superni", {}),
-    "authors": ("authored", "authored", {}),
-    "multi_turn": ("unknown", "dialogue", {"source_unknown": True}),
-}
-GAIR_NAME_OF_SOURCE = {"stackexchange": "stackexchange", "wikihow": "wikihow", "writingprompts": "writingprompts",
-                       "superni": "nlp", "authored": "authors"}
+# GAIR/lima's 30 multi-turn chains mix hand-written ones with ones edited from Stack Exchange threads.
+GAIR_MULTI_TURN = "multi_turn"
+
+
+def gair_source_map() -> dict[str, tuple[str, str, dict[str, bool]]]:
+    """GAIR/lima "source" -> (manifest source, subset, meta flags for what the file cannot say), from
+    each registered source's ``GAIR_NAMES``. A source with several subsets (Stack Exchange: STEM
+    and Other) is imported as one subset named after it, marked ``subset_unknown``."""
+    mapping: dict[str, tuple[str, str, dict[str, bool]]] = {GAIR_MULTI_TURN: ("unknown", "dialogue", {"source_unknown": True})}
+    for name in sources.names():
+        source = sources.get(name)
+        main = [s for s in source.SUBSETS if s != "dialogue"]
+        subset, flags = (main[0], {}) if len(main) == 1 else (name, {"subset_unknown": True})
+        for gair_name in source.GAIR_NAMES:
+            mapping.setdefault(gair_name, (name, subset, flags))
+    return mapping
+
+
+def gair_name(source: str) -> str:
+    """The name GAIR/lima's file gives a source (the first of its ``GAIR_NAMES``)."""
+    names = sources.names()
+    return sources.get(source).GAIR_NAMES[0] if source in names and sources.get(source).GAIR_NAMES else source
 
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
                   "chatgpt": "assistant", "bard": "assistant", "model": "assistant", "system": "system"}
@@ -213,8 +221,9 @@ def from_manifest(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
             meta = json.loads(meta)
         except json.JSONDecodeError:
             raise InputError(path, "meta is not valid JSON", number) from None
-    return {"id": row["id"], "source": row["source"], "subset": row["subset"],
-            "messages": checked_messages(row["messages"], path, number), "meta": meta}
+    line = check_line({**{k: v for k, v in row.items() if v is not None}, "meta": meta}, path, number)
+    return {"id": line["id"], "source": line["source"], "subset": line["subset"],
+            "messages": [{"role": m["role"], "content": m["content"]} for m in line["messages"]], "meta": meta}
 
 
 def from_gair(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
@@ -223,7 +232,7 @@ def from_gair(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
         raise InputError(path, "conversations must be a list of strings", number)
     gair_source = str(row.get("source") or "unknown")
     unmapped = ("unknown", "unknown", {"source_unknown": True, "subset_unknown": True})
-    source, subset, flags = GAIR_SOURCES.get(gair_source, unmapped)
+    source, subset, flags = gair_source_map().get(gair_source, unmapped)
     roles = ("user", "assistant")
     return {
         "id": f"gair/{gair_source}/{number}",
@@ -321,9 +330,9 @@ def to_gair(example: dict[str, Any]) -> dict[str, Any] | str:
         return "roles do not alternate user/assistant"
     meta = example.get("meta") or {}
     if example["subset"] == "dialogue":
-        source = "multi_turn"
+        source = GAIR_MULTI_TURN
     else:
-        source = meta.get("gair_source") or GAIR_NAME_OF_SOURCE.get(example["source"], example["source"])
+        source = meta.get("gair_source") or gair_name(example["source"])
     return {"conversations": [m["content"] for m in example["messages"]], "source": source}
 
 
@@ -440,15 +449,18 @@ def write_hf(examples, dest: Path) -> Written:
 
 # -- import ----------------------------------------------------------------------------------------
 
-GROUP_FIELDS = ("site", "category", "task", "prompt_type")  # meta fields naming an example's diversity unit
-
-
 def diversity_unit(example: dict[str, Any]) -> tuple[str, str]:
-    """(kind, value) of the unit diversity is measured over: the Stack Exchange site, the wikiHow or
-    authored category, the Super-NI task, the r/WritingPrompts prompt type (WP, SP, ...), or else the
-    source itself. These are the groups sampling spreads over, as the card counts them."""
+    """(kind, value) of the unit diversity is measured over: the meta field its source names as its
+    group (the Stack Exchange site, the wikiHow category, the Super-NI task, ...), any source's group
+    field when the source is unknown, or else the source itself. These are the groups sampling
+    spreads over, as the card counts them."""
     meta = example.get("meta") or {}
-    for field in GROUP_FIELDS:
+    known = sources.names()
+    fields = [sources.get(example["source"]).GROUP_FIELD] if example.get("source") in known else \
+        list(dict.fromkeys(sources.get(name).GROUP_FIELD for name in known))
+    for field in fields:
+        if field is None:
+            continue
         value = meta.get(field)
         if isinstance(value, str) and value:
             return field, value
@@ -468,9 +480,8 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
     Lines keep the file's order; whatever the file does not record (recipe, seed, quotas, inputs
     behind it, licences) is written as ``"unknown"`` rather than made up.
     """
-    from . import __version__
-    from .build import length_stats
-    from .manifest import CARD, CARD_SCHEMA, MANIFEST, card_bytes, digest, file_sha256, jsonl_bytes, write_atomic
+    from .contract import card, subset_entry
+    from .manifest import CARD, MANIFEST, card_bytes, file_sha256, jsonl_bytes, write_atomic
     from .records import Candidate
 
     path, out_dir = Path(path), Path(out_dir)
@@ -491,31 +502,25 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
     for candidate in candidates:
         by_subset.setdefault(candidate.subset, []).append(candidate)
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    card = {
-        "schema": CARD_SCHEMA,
-        "name": name or path.stem,
-        "version": "unknown",
-        "tool": {"name": "lima-curate", "version": __version__},
-        "imported": {"format": fmt, "from": path.name},
-        "seed": "unknown",
-        "recipe": "unknown",
-        "recipe_sha256": "unknown",
-        "subsets": {
-            subset: {"quota": "unknown", "eligible": "unknown", "chosen": len(picks), **length_stats(picks),
-                     "groups": dict(sorted(Counter(c.group for c in picks).items()))}
-            for subset, picks in by_subset.items()
-        },
-        "total": len(candidates),
-        "rejects": "unknown",
-        "inputs": [{
+    imported = card(
+        name=name or path.stem,
+        version="unknown",
+        seed="unknown",
+        recipe="unknown",
+        recipe_sha256="unknown",
+        subsets={subset: subset_entry(picks, "unknown", "unknown") for subset, picks in by_subset.items()},
+        manifest=manifest,
+        total=len(candidates),
+        imported={"format": fmt, "from": path.name},
+        rejects="unknown",
+        inputs=[{
             "source": fmt,
             "path": os.path.relpath(path.resolve(), out_dir.resolve()).replace(os.sep, "/"),
             "files": [{"name": f.name if f == path else f.relative_to(path).as_posix(),
                        **dict(zip(("bytes", "sha256"), file_sha256(f)))} for f in files],
         }],
-        "digest": digest(manifest),
-        "files": {"dev.jsonl": None, "test.jsonl": None},
-    }
+        files={"dev.jsonl": None, "test.jsonl": None},
+    )
     write_atomic(out_dir / MANIFEST, manifest)
-    write_atomic(out_dir / CARD, card_bytes(card))
-    return Imported(out_dir / MANIFEST, fmt, card)
+    write_atomic(out_dir / CARD, card_bytes(imported))
+    return Imported(out_dir / MANIFEST, fmt, imported)

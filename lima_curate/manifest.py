@@ -1,7 +1,8 @@
-"""The manifest contract on disk: ``manifest.jsonl``, its card, the rejects and the held-out sets.
+"""A set on disk: ``manifest.jsonl``, its card, the rejects and the held-out sets.
 
 A build's files are published together as one set (``publish.py``); this module names them, reads
-them and compares them.
+them (each line checked by ``contract.py``), compares them, and holds the package's one atomic
+file writer.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
+from .contract import CARD_SCHEMA, check_line, digest
 from .errors import InputError
-from .records import canonical_json
 
-CARD_SCHEMA = 2  # 2: rejects.parquet, eligible.parquet, and the digest of every file of the set under "files"
 MANIFEST = "manifest.jsonl"
 CARD = "manifest.card.json"
 REJECTS = "rejects.parquet"
@@ -33,10 +33,6 @@ def card_path(manifest: Path) -> Path:
 
 def jsonl_bytes(lines: Iterable[str]) -> bytes:
     return "".join(line + "\n" for line in lines).encode("utf-8")
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def hash_file(path: Path, names: set[str]) -> tuple[int, dict[str, str]]:
@@ -133,10 +129,7 @@ def read_manifest(path: Path) -> list[dict[str, Any]]:
                 example = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 raise InputError(path, f"not a JSON line ({error})", number) from None
-            missing = [key for key in ("id", "source", "subset", "messages") if key not in example]
-            if missing:
-                raise InputError(path, f"example lacks {', '.join(missing)}", number)
-            examples.append(example)
+            examples.append(check_line(example, path, number))
     return examples
 
 

@@ -10,20 +10,22 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import importlib
+import json
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from .errors import InputError
-from .filters import FILTERS, FilterSettings
-from .records import SUBSETS, canonical_json
+from pydantic import TypeAdapter, ValidationError
 
-SCHEMA = 1
-SOURCE_NAMES = ("stackexchange", "wikihow", "writingprompts", "superni", "authored")
-TOP_LEVEL = {"schema", "name", "version", "seed", "extends", "quotas", "sampling", "filters", "words", "dedup", "decontam", *SOURCE_NAMES}
+from . import sources
+from .errors import InputError
+from .filters import FILTERS, Chain
+from .records import canonical_json
+
+SCHEMA = 2  # 2: each filter's settings in its own [filters.SOURCE.NAME] table; no [words]
+TABLES = {"schema", "name", "version", "seed", "extends", "quotas", "sampling", "filters", "dedup", "decontam"}
 SAMPLING_WITHIN = ("rank", "random")
 
 
@@ -70,7 +72,7 @@ class Recipe:
     seed: int
     quotas: dict[str, int]
     sampling: dict[str, Sampling]
-    filters: dict[str, FilterSettings]
+    filters: dict[str, Chain]  # source name -> its filter chain
     sources: dict[str, Any]  # source name -> that reader's Settings
     dedup: Dedup
     decontam: Decontam
@@ -79,10 +81,6 @@ class Recipe:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(canonical_json(self.resolved).encode("utf-8")).hexdigest()
-
-
-def source_module(name: str) -> ModuleType:
-    return importlib.import_module(f"lima_curate.sources.{name}")
 
 
 def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
@@ -96,7 +94,7 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
 
 def recipe_from_tables(path: Path, tables: dict[str, Any]) -> Recipe:
     """A recipe from already-resolved tables, as a card records them (the site list inlined)."""
-    return _validate(Path(path), tables)
+    return _validate(Path(path), upgraded(tables))
 
 
 def variant(recipe: Recipe, name: str, changes: dict[str, Any]) -> Recipe:
@@ -149,7 +147,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if path.resolve() in seen:
         raise InputError(path, "recipe extends itself")
-    data = _read_toml(path)
+    data = upgraded(_read_toml(path))
     for (table, key), read in INLINED_FILES.items():
         value = data.get(table, {}).get(key)
         if isinstance(value, str):  # a file named relative to the recipe that names it
@@ -159,6 +157,36 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         return data
     base = _read_merged(path.parent / base_name, seen + (path.resolve(),))
     return _deep_merge(base, data)
+
+
+# Schema 1 kept every filter's number flat in [filters.SOURCE] and the word lists in [words].
+SCHEMA_1_FILTER_KEYS = {"min_answer_score": ("answer_score", "min_score"), "min_chars": ("length", "min_chars"),
+                        "max_chars": ("length", "max_chars"), "min_title_words": ("self_contained_title", "min_words")}
+SCHEMA_1_WORDS = {"first_person": ("first_person", "words"), "other_answers": ("other_answers", "phrases"),
+                  "title_needs_body": ("self_contained_title", "phrases")}
+
+
+def upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """One recipe file in schema 2: a schema 1 file's flat filter keys and ``[words]`` are moved
+    into the filter tables that use them (before merging, so a file and its base may differ)."""
+    if data.get("schema") != 1:
+        return data
+    data = copy.deepcopy(data)
+    words = data.pop("words", {})
+    if words and not data.get("filters"):  # the lists alone: schema 1 gave them to every chain, and only SE has one
+        data["filters"] = {"stackexchange": {}}
+    for table in data.get("filters", {}).values():
+        if not isinstance(table, dict):
+            continue  # named by validation
+        for old, (name, key) in SCHEMA_1_FILTER_KEYS.items():
+            if old in table:
+                table.setdefault(name, {})[key] = table.pop(old)
+        if isinstance(words, dict):
+            for old, (name, key) in SCHEMA_1_WORDS.items():
+                if old in words:
+                    table.setdefault(name, {})[key] = words[old]
+    data["schema"] = SCHEMA
+    return data
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -183,7 +211,8 @@ def _set_dotted(tables: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _validate(path: Path, t: dict[str, Any]) -> Recipe:
-    unknown = sorted(set(t) - TOP_LEVEL)
+    source_names = sources.names()
+    unknown = sorted(set(t) - TABLES - set(source_names))
     if unknown:
         raise InputError(path, f"unknown recipe table or key {unknown[0]!r}")
     if t.get("schema") != SCHEMA:
@@ -191,20 +220,21 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
     for key, kind in (("name", str), ("version", str), ("seed", int)):
         if not isinstance(t.get(key), kind) or isinstance(t.get(key), bool):
             raise InputError(path, f"{key!r} must be a {kind.__name__}")
-    for key in ("quotas", "sampling", "filters", "words", "dedup", *SOURCE_NAMES):
+    for key in ("quotas", "sampling", "filters", "dedup", "decontam", *source_names):
         if not isinstance(t.get(key, {}), dict):
             raise InputError(path, f"{key!r} must be a table ([{key}])")
 
+    subsets = sources.subsets()
     quotas = t.get("quotas", {})
     for subset, n in quotas.items():
-        if subset not in SUBSETS:
-            raise InputError(path, f"[quotas] unknown subset {subset!r}; known: {', '.join(SUBSETS)}")
+        if subset not in subsets:
+            raise InputError(path, f"[quotas] unknown subset {subset!r}; known: {', '.join(subsets)}")
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise InputError(path, f"[quotas] {subset} must be a whole number >= 0")
 
     sampling = {}
     for subset, table in t.get("sampling", {}).items():
-        if subset not in SUBSETS:
+        if subset not in subsets:
             raise InputError(path, f"[sampling.{subset}] unknown subset")
         if not isinstance(table, dict):
             raise InputError(path, f"[sampling.{subset}] must be a table, found {table!r}")
@@ -214,45 +244,31 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
         temperature = table.get("temperature", 1.0)
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
             raise InputError(path, f"[sampling.{subset}] temperature must be > 0 (or \"inf\")")
-        sampling[subset] = _build(path, f"sampling.{subset}", Sampling, {**table, "temperature": float(temperature)})
+        sampling[subset] = settings_from(path, f"sampling.{subset}", Sampling, {**table, "temperature": float(temperature)})
         counts = sampling[subset].counts
         if counts and (
-            not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values())
+            not all(n >= 0 for n in counts.values())
             or sum(counts.values()) != quotas.get(subset, 0)
         ):
             raise InputError(path, f"[sampling.{subset}.counts] must be whole numbers >= 0 adding up to the quota ({quotas.get(subset, 0)})")
 
-    words = t.get("words", {})
     filters = {}
     for source, table in t.get("filters", {}).items():
-        if source not in SOURCE_NAMES:
+        if source not in source_names:
             raise InputError(path, f"[filters.{source}] unknown source")
-        for name in table.get("chain", []):
-            if name not in FILTERS:
-                raise InputError(path, f"[filters.{source}] unknown filter {name!r}; known: {', '.join(FILTERS)}")
-        filters[source] = _build(
-            path,
-            f"filters.{source}",
-            FilterSettings,
-            {
-                "first_person_words": words.get("first_person", []),
-                "other_answer_phrases": words.get("other_answers", []),
-                "title_needs_body_phrases": words.get("title_needs_body", []),
-                **table,
-            },
-        )
+        filters[source] = _chain(path, source, table)
 
-    sources = {}
-    for name in SOURCE_NAMES:
+    settings = {}
+    for name in source_names:
         if name not in t:
             continue  # a source without a table is not part of this recipe
         table = dict(t[name])
         if name == "stackexchange":
             table = _stackexchange_table(table, filters.get(name))
-        sources[name] = _build(path, name, source_module(name).Settings, table)
+        settings[name] = _source_settings(path, name, sources.get(name).Settings, table)
 
-    dedup = _build(path, "dedup", Dedup, t.get("dedup", {}))
-    decontam = _build(path, "decontam", Decontam, t.get("decontam", {}))
+    dedup = settings_from(path, "dedup", Dedup, t.get("dedup", {}))
+    decontam = settings_from(path, "decontam", Decontam, t.get("decontam", {}))
     for table, key, ok, rule in (
         ("dedup", "near_threshold", 0 <= dedup.near_threshold <= 1, "between 0 and 1"),
         ("dedup", "shingle_words", dedup.shingle_words >= 1, "at least 1"),
@@ -272,54 +288,66 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
         quotas=dict(quotas),
         sampling=sampling,
         filters=filters,
-        sources=sources,
+        sources=settings,
         dedup=dedup,
         decontam=decontam,
         resolved=t,
     )
 
 
-def _stackexchange_table(table: dict[str, Any], filters: FilterSettings | None) -> dict[str, Any]:
+def _chain(path: Path, source: str, table: Any) -> Chain:
+    """``[filters.SOURCE]``: ``chain`` names filters in order; ``[filters.SOURCE.NAME]`` holds one's settings."""
+    if not isinstance(table, dict):
+        raise InputError(path, f"[filters.{source}] must be a table")
+    names = table.get("chain", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError(path, f"[filters.{source}] chain must be a list of filter names")
+    for key, value in table.items():
+        if key != "chain" and (key not in FILTERS or not isinstance(value, dict)):
+            raise InputError(path, f"[filters.{source}] unknown key {key!r}: give chain = [...] and one table per filter; "
+                                   f"known filters: {', '.join(FILTERS)}")
+    for name in names:
+        if name not in FILTERS:
+            raise InputError(path, f"[filters.{source}] unknown filter {name!r}; known: {', '.join(FILTERS)}")
+    return Chain(tuple(settings_from(path, f"filters.{source}.{name}", FILTERS[name], table.get(name, {})) for name in names))
+
+
+def _stackexchange_table(table: dict[str, Any], chain: Chain | None) -> dict[str, Any]:
     """The reader converts only answers that can pass the score filter, so it needs that threshold."""
     site_list = table.pop("site_list", {"sites": {}, "excluded_patterns": []})
     table["site_list"] = site_list["sites"]
     table.setdefault("excluded_patterns", site_list["excluded_patterns"])
-    gated = filters is not None and "answer_score" in filters.chain
-    table["min_answer_score"] = filters.min_answer_score if gated else -(2**63)
+    gate = chain.get("answer_score") if chain is not None else None
+    table["min_answer_score"] = gate.min_score if gate is not None else -(2**63)
     return table
 
 
-def _build(path: Path, where: str, cls: type, table: dict[str, Any]) -> Any:
-    """A settings dataclass from a TOML table: unknown keys and wrong types are named, lists become tuples."""
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    values = {}
-    for key, value in table.items():
-        if key not in fields:
-            raise InputError(path, f"[{where}] unknown setting {key!r}; known: {', '.join(fields)}")
-        default = _default_of(fields[key])
-        if isinstance(value, list):
-            value = tuple(value)
-        if default is not None and not _same_kind(default, value):
-            raise InputError(path, f"[{where}] {key} must be {type(default).__name__}, found {value!r}")
-        values[key] = value
-    return cls(**values)
+def _source_settings(path: Path, name: str, cls: type, table: dict[str, Any]) -> Any:
+    """A reader's settings; a data file the recipe names (INLINED_FILES) arrives already read."""
+    inlined = {key: table.pop(key) for (source, key) in INLINED_FILES if source == name and isinstance(table.get(key), dict)}
+    settings = settings_from(path, name, cls, table)
+    return dataclasses.replace(settings, **inlined) if inlined else settings
 
 
-def _default_of(f: dataclasses.Field) -> Any:
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return f.default_factory()  # type: ignore[misc]
-    return None
+def settings_from(path: Path, where: str, cls: type, table: dict[str, Any]) -> Any:
+    """A settings dataclass from a TOML table, validated by pydantic in strict mode (an int is not
+    read from "10", a list of strings must be strings; unknown and missing keys are named), with
+    the first problem as one line naming the recipe and the table."""
+    known = [f.name for f in dataclasses.fields(cls) if f.init]
+    unknown = [key for key in table if key not in known]
+    if unknown:
+        raise InputError(path, f"[{where}] unknown setting {unknown[0]!r}; known: {', '.join(known) or 'none'}")
+    try:
+        return _adapter(cls).validate_json(json.dumps(table, default=str), strict=True)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        key = ".".join(str(part) for part in problem["loc"])
+        if problem["type"] == "missing":
+            raise InputError(path, f"[{where}] missing setting {key!r}") from None
+        found = problem.get("input")
+        raise InputError(path, f"[{where}] {key}: {problem['msg'][0].lower()}{problem['msg'][1:]}, found {found!r}") from None
 
 
-def _same_kind(default: Any, value: Any) -> bool:
-    if isinstance(default, str) and isinstance(value, dict):
-        return True  # a data file the recipe names, inlined when it was read (INLINED_FILES)
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    if isinstance(default, (list, tuple)):
-        return isinstance(value, (list, tuple))
-    return isinstance(value, type(default))
+@lru_cache(maxsize=None)
+def _adapter(cls: type) -> TypeAdapter:
+    return TypeAdapter(cls)

@@ -13,6 +13,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import contract
+from .contract import canonical_json
+
 SOURCES = ("stackexchange", "wikihow", "writingprompts", "superni", "authored")
 SUBSETS = ("se_stem", "se_other", "wikihow", "writingprompts", "superni", "authored", "dialogue")
 
@@ -73,20 +76,7 @@ class Candidate:
 
     def manifest_line(self) -> str:
         """The example as it appears in manifest.jsonl (without the trailing newline)."""
-        return canonical_json(
-            {
-                "id": self.id,
-                "source": self.source,
-                "subset": self.subset,
-                "messages": list(self.messages),
-                "meta": self.meta,
-            }
-        )
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, UTF-8 text, no insignificant whitespace: the same value always gives the same bytes."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return contract.line(self.id, self.source, self.subset, self.messages, self.meta)
 
 
 def chat(*turns: str) -> tuple[dict[str, str], ...]:

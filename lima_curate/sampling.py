@@ -65,3 +65,10 @@ def draw(pool: Sequence[Candidate], quota: int, how: Sampling, seed: int, subset
         if taken[group] == len(groups[group]):
             live.remove(group)
     return picks
+
+
+def take_counts(pool: list[Candidate], how: Sampling, seed: int, subset: str) -> list[Candidate]:
+    """A fixed number from each group (``counts``), the first ones in the group's order; a group
+    with fewer gives what it has (the caller reports the shortfall)."""
+    groups = ordered_groups(pool, how, seed, subset)
+    return [c for group, n in sorted(how.counts.items()) for c in groups.get(group, [])[:n]]

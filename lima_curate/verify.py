@@ -79,6 +79,10 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     if card_bytes(fresh.card) != card_bytes(card):
         keys = sorted(k for k in fresh.card.keys() | card.keys() if fresh.card.get(k) != card.get(k))
         other.append(f"{CARD} differs from its rebuild in: {', '.join(keys)}")
+    built_by = (card.get("tool") or {}).get("version")
+    if built_by != fresh.card["tool"]["version"] and (other or fresh.manifest != on_disk):
+        other.append(f"built by lima-curate {built_by}, checked with {fresh.card['tool']['version']}: verify with the version "
+                     f"that built it, or rebuild (CHANGELOG.md says what changed)")
     ok = fresh.manifest == on_disk and not other and not input_problems
     return Report(ok=ok, digest=fresh.card["digest"], drift=drift, input_problems=input_problems, other=other)
 

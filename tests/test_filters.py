@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lima_curate.filters import FilterSettings, build_chain, judge
+from lima_curate.filters import Chain, judge
 from lima_curate.recipe import load_recipe
 from lima_curate.records import Candidate, chat
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def settings() -> FilterSettings:
+def settings() -> Chain:
     return load_recipe(ROOT / "filters" / "lima.toml").filters["stackexchange"]
 
 
@@ -24,14 +24,14 @@ def candidate(response: str = "x" * 1500, title: str = "How do I store fresh bas
 
 
 def first_drop(settings, c):
-    decision, _ = judge(c, build_chain(settings))
+    decision, _ = judge(c, settings.filters)
     return decision
 
 
 def test_an_eligible_candidate_passes_every_filter_and_gets_every_score(settings):
-    decision, scores = judge(candidate("Keep the stems in water. " * 60), build_chain(settings))
+    decision, scores = judge(candidate("Keep the stems in water. " * 60), settings.filters)
     assert decision is None
-    assert set(scores) == set(settings.chain) and scores["length"] == 1500
+    assert set(scores) == set(settings.names) and scores["length"] == 1500
 
 
 @pytest.mark.parametrize("score, keep", [(9, False), (10, True), (250, True)])
@@ -104,9 +104,9 @@ def test_closed_questions_are_dropped(settings):
 
 
 def test_the_chain_stops_at_the_first_drop_in_recipe_order(settings):
-    decision, scores = judge(candidate("I think so.", answer_score=2), build_chain(settings))
+    decision, scores = judge(candidate("I think so.", answer_score=2), settings.filters)
     assert decision.filter == "answer_score" and list(scores) == ["answer_score"]
 
 
 def test_an_empty_chain_keeps_everything():
-    assert judge(candidate("short"), build_chain(FilterSettings())) == (None, {})
+    assert judge(candidate("short"), Chain().filters) == (None, {})

@@ -15,7 +15,7 @@ LIMA = ROOT / "filters" / "lima.toml"
 
 def recipe_file(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "r.toml"
-    path.write_text(f'schema = 1\nextends = "{LIMA}"\nname = "t"\nversion = "1"\n{body}')
+    path.write_text(f'schema = 2\nextends = "{LIMA}"\nname = "t"\nversion = "1"\n{body}')
     return path
 
 
@@ -25,9 +25,10 @@ def test_lima_recipe_has_the_papers_numbers():
                              "superni": 50, "authored": 200, "dialogue": 0}
     assert sum(recipe.quotas.values()) == 1000
     se = recipe.filters["stackexchange"]
-    assert (se.min_answer_score, se.min_chars, se.max_chars) == (10, 1200, 4096)
+    assert se.names == ("answer_score", "open_question", "self_contained_title", "length", "first_person", "other_answers")
+    assert (se.get("answer_score").min_score, se.get("length").min_chars, se.get("length").max_chars) == (10, 1200, 4096)
     assert recipe.sampling["se_stem"].temperature == 3.0 and recipe.sampling["wikihow"].temperature == float("inf")
-    assert "I" in se.first_person_words and "stack exchange" in se.other_answer_phrases
+    assert "I" in se.get("first_person").words and "stack exchange" in se.get("other_answers").phrases
     assert recipe.sources["stackexchange"].site_list["cooking.stackexchange.com"] == "other"
     assert recipe.sources["stackexchange"].min_answer_score == 10
 
@@ -47,11 +48,13 @@ def test_extends_overrides_only_what_it_names_and_the_digest_follows(tmp_path):
         ("[quotas]\nse_gold = 3\n", "unknown subset 'se_gold'"),
         ("[quotas]\nse_stem = -1\n", "se_stem must be a whole number"),
         ("[filters.stackexchange]\nchain = [\"sparkle\"]\n", "unknown filter 'sparkle'"),
-        ("[filters.stackexchange]\nmin_chars = \"long\"\n", "min_chars must be int"),
-        ("[filters.stackexchange]\nmin_char = 3\n", "unknown setting 'min_char'"),
+        ("[filters.stackexchange.length]\nmin_chars = \"long\"\n", r"\[filters.stackexchange.length\] min_chars: input should be a valid integer, found 'long'"),
+        ("[filters.stackexchange.length]\nmin_char = 3\n", "unknown setting 'min_char'; known: min_chars, max_chars"),
+        ("[filters.stackexchange]\nmin_chars = 3\n", "unknown key 'min_chars': give chain"),
+        ("[stackexchange]\ndrop_post_ids = [1, \"2\"]\n", r"\[stackexchange\] drop_post_ids.1: input should be a valid integer"),
         ("[sampling.se_stem]\ntemperature = 0\n", "temperature must be > 0"),
         ("[sampling.se_stem]\nwithin = \"best\"\n", "within must be one of"),
-        ("[stackexchange]\ntitle_prompt_share = \"half\"\n", "title_prompt_share must be float"),
+        ("[stackexchange]\ntitle_prompt_share = \"half\"\n", "title_prompt_share: input should be a valid number, found 'half'"),
         ("[sampling.se_stem]\ntemperature = \"hot\"\n", "temperature must be > 0"),
         ("[sampling]\nwikihow = 3\n", "must be a table"),
         ("seed = true\n", "'seed' must be a int"),
@@ -91,3 +94,32 @@ def test_data_files_a_recipe_names_are_inlined_so_the_digest_covers_their_conten
     text = (tmp_path / "stackexchange_sites.toml").read_text()
     (tmp_path / "stackexchange_sites.toml").write_text(text.replace('"cooking.stackexchange.com" = "other"', '"cooking.stackexchange.com" = "stem"'))
     assert load_recipe(tmp_path / "lima.toml").sha256 != before.sha256
+
+
+def test_a_schema_1_recipe_is_read_with_its_flat_filter_keys_and_words_moved(tmp_path):
+    path = tmp_path / "old.toml"
+    path.write_text(f'schema = 1\nextends = "{LIMA}"\nname = "old"\nversion = "1"\n'
+                    '[filters.stackexchange]\nmin_chars = 900\nmin_answer_score = 5\n[words]\nfirst_person = ["I"]\n')
+    chain = load_recipe(path).filters["stackexchange"]
+    assert chain.get("length").min_chars == 900 and chain.get("length").max_chars == 4096
+    assert chain.get("answer_score").min_score == 5 and chain.get("first_person").words == ("I",)
+    assert load_recipe(path).sources["stackexchange"].min_answer_score == 5  # the reader's gate follows
+
+
+def test_every_reader_default_is_what_lima_toml_says():
+    """A reader's dataclass defaults are a second copy of the recipe's numbers: they must agree."""
+    import dataclasses
+
+    from lima_curate import sources
+    from lima_curate.recipe import INLINED_FILES
+
+    recipe = load_recipe(LIMA)
+    for name in sources.names():
+        table = recipe.resolved.get(name, {})
+        defaults = sources.get(name).Settings()
+        for key in table:
+            if (name, key) in INLINED_FILES:
+                continue
+            expected = getattr(recipe.sources[name], key)
+            assert getattr(defaults, key) == expected, f"{name}.Settings().{key} differs from [{name}] {key} in lima.toml"
+        assert dataclasses.is_dataclass(defaults)

@@ -91,10 +91,12 @@ def names() -> tuple[str, ...]:
 
 def subsets() -> tuple[str, ...]:
     """Every subset in manifest line order: each source's subsets in turn, a subset two sources
-    fill (``dialogue``) where the first of them lists it."""
+    fill (``dialogue``: Stack Exchange and authored) where the last of them lists it."""
     ordered: dict[str, None] = {}
     for source in _sources().values():
-        ordered.update(dict.fromkeys(source.SUBSETS))
+        for subset in source.SUBSETS:
+            ordered.pop(subset, None)
+            ordered[subset] = None
     return tuple(ordered)
 
 

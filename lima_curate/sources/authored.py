@@ -28,6 +28,9 @@ from ..records import Candidate
 
 NAME = "authored"
 VERSION = 1
+SUBSETS = ("authored", "dialogue")
+GROUP_FIELD = "category"
+GAIR_NAMES = ("authors",)
 
 SPLITS = ("train", "dev", "test")
 REQUIRED_FIELDS = ("id", "split", "messages")
@@ -55,6 +58,11 @@ def units(path: Path) -> list[Path]:
     if not found:
         raise InputError(path, "no *.jsonl file of authored examples here")
     return found
+
+
+def files(unit: Path, settings: Settings) -> list[Path]:
+    """A unit is one JSONL file, and its examples depend on it alone."""
+    return [unit]
 
 
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:

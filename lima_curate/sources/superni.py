@@ -24,6 +24,9 @@ from ..records import Candidate, chat, rng_for
 
 NAME = "superni"
 VERSION = 1
+SUBSETS = ("superni",)
+GROUP_FIELD = "task"
+GAIR_NAMES = ("nlp",)
 
 TASKS = "tasks"
 TRAIN_SPLIT = Path("splits") / "default" / "train_tasks.txt"
@@ -84,6 +87,11 @@ def units(path: Path) -> list[Path]:
     if not found:
         raise InputError(tasks, f"none of the {len(train)} tasks in {TRAIN_SPLIT.as_posix()} has a task file here")
     return found
+
+
+def files(unit: Path, settings: Settings) -> list[Path]:
+    """A unit is one task file, and its candidates depend on it alone."""
+    return [unit]
 
 
 def train_task_names(split_file: Path) -> set[str]:
