@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ def run_cli(*args: str, catch_exceptions: bool = True):
     return CliRunner(env={"COLUMNS": "160"}).invoke(app_module.app, list(args), catch_exceptions=catch_exceptions)
 
 
-@lru_cache(maxsize=None)
+@cache
 def recipe_settings(source: str) -> Any:
     """A reader's settings as LIMA's recipe (filters/lima.toml) makes them: reader tests run with
     what builds use, not with the dataclass defaults."""

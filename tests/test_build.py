@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import parquet_rows
+from conftest import ROOT, cli, parquet_rows
 from se_dump import answer, eligible_pairs, question, site_archive, site_folder
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "LIMA_DATA": str(Path(cwd or ROOT) / "data"), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "lima_curate.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True
-    )
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-
-from conftest import parquet_rows
+from conftest import ROOT, parquet_rows
 from se_dump import answer, eligible_pairs, question, row, site_archive, site_folder
 
-ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ("[quotas]\nse_stem = 4\nse_other = 3\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 0\n")
 
 

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import parquet_rows
+from conftest import ROOT, cli, parquet_rows
+from se_dump import answer, eligible_pairs, question, site_folder, varied_answer
 
 from lima_curate.dedup import contamination, duplicate_of, near_duplicates
 from lima_curate.errors import InputError
 from lima_curate.recipe import load_recipe
 from lima_curate.records import Candidate, chat
-from se_dump import answer, eligible_pairs, question, site_folder, varied_answer
-
-ROOT = Path(__file__).resolve().parents[1]
 
 LONG = (
     "Backups fail silently when the destination disk fills up halfway through the night. The job reports success "
@@ -86,11 +80,6 @@ def test_recipe_rejects_out_of_range_settings(tmp_path):
 
 
 # -- inside a build --------------------------------------------------------------------------------
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LIMA_DATA": str(cwd / "data")}
-    return subprocess.run([sys.executable, "-m", "lima_curate.cli", *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

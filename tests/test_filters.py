@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import ROOT
 
 from lima_curate.filters import Chain, judge
 from lima_curate.recipe import load_recipe
 from lima_curate.records import Candidate, chat
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")

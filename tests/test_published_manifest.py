@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, cli
+
 MANIFEST = ROOT / "manifests" / "sample" / "manifest.jsonl"
 
 
 def test_verify_passes_on_the_published_manifest():
-    result = subprocess.run([sys.executable, "-m", "lima_curate.cli", "verify", str(MANIFEST)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = cli("verify", str(MANIFEST), cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "rebuilt byte for byte" in result.stdout and "input changed" not in result.stderr
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from lima_curate.errors import InputError
 from lima_curate.recipe import load_recipe
 
-ROOT = Path(__file__).resolve().parents[1]
 LIMA = ROOT / "filters" / "lima.toml"
 
 

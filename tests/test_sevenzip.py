@@ -13,12 +13,12 @@ from pathlib import Path
 
 import py7zr
 import pytest
+from conftest import ROOT
 from lxml import etree
 
 from lima_curate import sevenzip
 from lima_curate.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
 BEER = ROOT.parent / "shared" / "real" / "stackexchange" / "beer.stackexchange.com.7z"
 BLOCK = 1 << 12
 TABLES = ("Badges.xml", "Comments.xml", "PostHistory.xml", "PostLinks.xml", "Posts.xml", "Tags.xml", "Users.xml")

@@ -7,17 +7,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, recipe_settings
 
 from lima_curate.errors import InputError
 from lima_curate.sources import authored
 from lima_curate.sources.authored import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "authored" / "examples.jsonl"
 
 
-def read_file(path: Path, settings: Settings = Settings()):
-    return list(authored.read(path, settings, 0, Counter()))
+def read_file(path: Path, settings: Settings | None = None):
+    return list(authored.read(path, settings or recipe_settings("authored"), 0, Counter()))
 
 
 def line(id="ok", split="train", messages=None, **extra) -> str:

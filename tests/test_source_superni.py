@@ -7,12 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, recipe_settings
 
 from lima_curate.errors import InputError
 from lima_curate.sources import superni
 from lima_curate.sources.superni import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "superni"
 REAL = ROOT.parent / "shared" / "real" / "superni"
 
@@ -26,9 +26,9 @@ ELIGIBLE = [
 ]
 
 
-def read_all(root: Path, settings: Settings = Settings(), seed: int = 0):
+def read_all(root: Path, settings: Settings | None = None, seed: int = 0):
     skipped: Counter = Counter()
-    found = [c for unit in superni.units(root) for c in superni.read(unit, settings, seed, skipped)]
+    found = [c for unit in superni.units(root) for c in superni.read(unit, settings or recipe_settings("superni"), seed, skipped)]
     return found, skipped
 
 
@@ -166,7 +166,7 @@ def test_invalid_json_names_file_and_line(tmp_path):
     path = root / "tasks" / "task9996_broken.json"
     path.write_text('{\n    "Definition": ["x"],\n    "Categories": ["Summarization"]\n    "Instances": []\n}\n')
     with pytest.raises(InputError) as caught:
-        list(superni.read(path, Settings(), 0, Counter()))
+        list(superni.read(path, recipe_settings("superni"), 0, Counter()))
     assert str(caught.value).startswith(f"{path}:4: not valid JSON")
     assert "\n" not in str(caught.value)
 
@@ -176,7 +176,7 @@ def test_invalid_utf8_names_file_and_line(tmp_path):
     path = root / "tasks" / "task9997_bytes.json"
     path.write_bytes(b'{\n  "Definition": ["caf\xe9"]\n}\n')
     with pytest.raises(InputError, match=r":2: not valid UTF-8"):
-        list(superni.read(path, Settings(), 0, Counter()))
+        list(superni.read(path, recipe_settings("superni"), 0, Counter()))
 
 
 @pytest.mark.parametrize("field", ["Definition", "Categories", "Input_language", "Instances"])
@@ -186,7 +186,7 @@ def test_missing_field_names_file_and_field(tmp_path, field):
     root = write_root(tmp_path, {"task9998_partial": body})
     path = root / "tasks" / "task9998_partial.json"
     with pytest.raises(InputError) as caught:
-        list(superni.read(path, Settings(), 0, Counter()))
+        list(superni.read(path, recipe_settings("superni"), 0, Counter()))
     assert str(caught.value) == f"{path}: missing field {field!r}"
 
 
