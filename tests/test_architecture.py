@@ -24,7 +24,7 @@ LAYERS = [
     ["lima_curate.extract"],
     ["lima_curate.executors"],
     ["lima_curate.build", "lima_curate.publish"],
-    ["lima_curate.verify", "lima_curate.explain", "lima_curate.formats", "lima_curate.stats*", "lima_curate.pull",
+    ["lima_curate.verify", "lima_curate.explain", "lima_curate.formats", "lima_curate.export", "lima_curate.stats*", "lima_curate.pull",
      "lima_curate.pull.*"],
     ["lima_curate.ablate"],
     ["lima_curate.render", "lima_curate.cli*"],
