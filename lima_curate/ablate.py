@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from . import sources
 from .build import Build, Execution, ShortfallError, expand_inputs, extracted, inputs_record, select
 from .extract import Shards, Unit
 from .publish import locked, write_set
 from .recipe import Recipe, variant
-from .records import SUBSETS
 
 STUDIES = ("quantity", "quality", "diversity")
 STACK_EXCHANGE = ("se_stem", "se_other")
@@ -41,6 +41,8 @@ QUALITY_FILTERS = ("length", "first_person", "other_answers")  # what "unfiltere
 
 @dataclass
 class Variant:
+    """One set of a study, selected but not yet written."""
+
     name: str  # the folder under the output folder, e.g. quantity-2000
     build: Build
     notes: dict[str, Any]  # recorded in the card under "ablation"
@@ -50,19 +52,26 @@ class Variant:
 ShardsFor = Callable[[Recipe], list[Shards]]
 
 
+def no_quotas() -> dict[str, int]:
+    """Every registered subset at 0: a variant's quotas start from nothing, so no subset is left at the base recipe's."""
+    return dict.fromkeys(sources.subsets(), 0)
+
+
 def stack_exchange_quotas(size: int) -> dict[str, int]:
     """Every subset 0 but Stack Exchange: half STEM, half Other (LIMA's 200/200), the odd one to STEM."""
-    quotas = {subset: 0 for subset in SUBSETS}
+    quotas = no_quotas()
     quotas["se_stem"], quotas["se_other"] = size - size // 2, size // 2
     return quotas
 
 
 def only_quota(subset: str, size: int) -> dict[str, int]:
-    return {**{s: 0 for s in SUBSETS}, subset: size}
+    """Every subset 0 but ``subset``, which gets ``size``."""
+    return {**no_quotas(), subset: size}
 
 
-def selected(base: Recipe, name: str, changes: dict[str, Any], shards_for: ShardsFor, allow_short: bool,
-             notes: dict[str, Any]) -> Variant:
+def selected(
+    base: Recipe, name: str, changes: dict[str, Any], shards_for: ShardsFor, allow_short: bool, notes: dict[str, Any]
+) -> Variant:
     """``build.select`` for one variant of the base recipe, named ``<base name>-<variant>``; a
     shortfall names the variant, then says what ``build`` says."""
     recipe = variant(base, f"{base.name}-{name}", changes)
@@ -76,33 +85,67 @@ def selected(base: Recipe, name: str, changes: dict[str, Any], shards_for: Shard
 
 
 def quantity(recipe: Recipe, shards_for: ShardsFor, sizes: list[int], allow_short: bool) -> list[Variant]:
-    return [selected(recipe, f"quantity-{size}", {"quotas": stack_exchange_quotas(size)}, shards_for, allow_short,
-                     {"study": "quantity", "size": size}) for size in sorted(set(sizes))]
+    """One filtered Stack Exchange set per size, smallest first; each nests in the next."""
+    return [
+        selected(
+            recipe,
+            f"quantity-{size}",
+            {"quotas": stack_exchange_quotas(size)},
+            shards_for,
+            allow_short,
+            {"study": "quantity", "size": size},
+        )
+        for size in sorted(set(sizes))
+    ]
 
 
 def quality(recipe: Recipe, shards_for: ShardsFor, sizes: list[int], allow_short: bool) -> list[Variant]:
+    """Per size, the filtered set and an unfiltered one with its per-site counts."""
     variants = []
     for size in sorted(set(sizes)):
         filtered_name, unfiltered_name = f"quality-filtered-{size}", f"quality-unfiltered-{size}"
-        filtered = selected(recipe, filtered_name, {"quotas": stack_exchange_quotas(size)}, shards_for, allow_short,
-                            {"study": "quality", "size": size, "filtered": True})
+        filtered = selected(
+            recipe,
+            filtered_name,
+            {"quotas": stack_exchange_quotas(size)},
+            shards_for,
+            allow_short,
+            {"study": "quality", "size": size, "filtered": True},
+        )
         kept = filtered.build
-        chain = [name for name in recipe.filters["stackexchange"].chain if name not in QUALITY_FILTERS] \
-            if "stackexchange" in recipe.filters else []
+        chain = (
+            [name for name in recipe.filters["stackexchange"].names if name not in QUALITY_FILTERS]
+            if "stackexchange" in recipe.filters
+            else []
+        )
         changes: dict[str, Any] = {
-            "quotas": {**{s: 0 for s in SUBSETS}, **{s: len(kept.chosen.get(s, [])) for s in STACK_EXCHANGE}},
+            "quotas": {**no_quotas(), **{s: len(kept.chosen.get(s, [])) for s in STACK_EXCHANGE}},
             "filters.stackexchange.chain": chain,
         }
         for subset in STACK_EXCHANGE:
             changes[f"sampling.{subset}.counts"] = site_counts(kept, subset)
         variants.append(filtered)
-        variants.append(selected(recipe, unfiltered_name, changes, shards_for, allow_short,
-                                 {"study": "quality", "size": size, "filtered": False, "site_mix_of": filtered_name,
-                                  "filters_left_out": list(QUALITY_FILTERS)}))
+        variants.append(
+            selected(
+                recipe,
+                unfiltered_name,
+                changes,
+                shards_for,
+                allow_short,
+                {
+                    "study": "quality",
+                    "size": size,
+                    "filtered": False,
+                    "site_mix_of": filtered_name,
+                    "filters_left_out": list(QUALITY_FILTERS),
+                },
+            )
+        )
     return variants
 
 
 def site_counts(build: Build, subset: str) -> dict[str, int]:
+    """How many of a subset's chosen examples each site gave, by site name."""
     counts: dict[str, int] = {}
     for candidate in build.chosen.get(subset, []):
         counts[candidate.group] = counts.get(candidate.group, 0) + 1
@@ -110,10 +153,19 @@ def site_counts(build: Build, subset: str) -> dict[str, int]:
 
 
 def diversity(recipe: Recipe, shards_for: ShardsFor, sizes: list[int], allow_short: bool) -> list[Variant]:
-    return [selected(recipe, f"diversity-{source}-{size}", {"quotas": quotas}, shards_for, allow_short,
-                     {"study": "diversity", "size": size, "source": source})
-            for size in sorted(set(sizes))
-            for source, quotas in (("stackexchange", stack_exchange_quotas(size)), ("wikihow", only_quota("wikihow", size)))]
+    """Per size, a Stack Exchange set and a wikiHow set of that size."""
+    return [
+        selected(
+            recipe,
+            f"diversity-{source}-{size}",
+            {"quotas": quotas},
+            shards_for,
+            allow_short,
+            {"study": "diversity", "size": size, "source": source},
+        )
+        for size in sorted(set(sizes))
+        for source, quotas in (("stackexchange", stack_exchange_quotas(size)), ("wikihow", only_quota("wikihow", size)))
+    ]
 
 
 PLANS: dict[str, Callable[[Recipe, ShardsFor, list[int], bool], list[Variant]]] = {

@@ -4,23 +4,17 @@ their size, every variant passes `lima-curate verify`, and a shortfall stops bef
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-
+from conftest import ROOT, cli, run_cli
 from se_dump import answer, eligible_pairs, question, site_archive, site_folder, varied_answer
 
-ROOT = Path(__file__).resolve().parents[1]
+from lima_curate import sources
+
 SAMPLES = ROOT / "samples"
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LIMA_DATA": str(cwd / "data")}
-    return subprocess.run([sys.executable, "-m", "lima_curate.cli", *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 def lower_quality(start: int) -> list[str]:
@@ -28,11 +22,19 @@ def lower_quality(start: int) -> list[str]:
     short = f"<p>Run <code>iconv -f latin1 -t utf-8 file{start}.txt</code> once, then read the result as UTF-8.</p>"
     first_person = varied_answer(start).replace("<p>Start by", "<p>I always start by")
     return [
-        question(start, f"How should a script convert file number {start} to UTF-8?", score=500,
-                 body=f"<p>File {start} is Latin-1. How can it become UTF-8?</p>"),
+        question(
+            start,
+            f"How should a script convert file number {start} to UTF-8?",
+            score=500,
+            body=f"<p>File {start} is Latin-1. How can it become UTF-8?</p>",
+        ),
         answer(start + 1, start, body=short),
-        question(start + 2, f"Which tool converts log file number {start} safely?", score=400,
-                 body=f"<p>Log {start} mixes encodings. Which tool copes?</p>"),
+        question(
+            start + 2,
+            f"Which tool converts log file number {start} safely?",
+            score=400,
+            body=f"<p>Log {start} mixes encodings. Which tool copes?</p>",
+        ),
         answer(start + 3, start + 2, body=first_person),
     ]
 
@@ -49,8 +51,20 @@ def dumps(tmp_path_factory) -> Path:
 
 def ablate(study: str, dumps: Path, out: Path, *args: str, inputs: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     inputs = inputs or (f"stackexchange={dumps / 'se'}",)
-    return cli("ablate", study, "--recipe", str(ROOT / "filters" / "lima.toml"), *[a for i in inputs for a in ("--input", i)],
-               "--out", str(out), "--no-cache", "-j", "1", *args, cwd=out.parent)
+    return cli(
+        "ablate",
+        study,
+        "--recipe",
+        str(ROOT / "filters" / "lima.toml"),
+        *[a for i in inputs for a in ("--input", i)],
+        "--out",
+        str(out),
+        "--no-cache",
+        "-j",
+        "1",
+        *args,
+        cwd=out.parent,
+    )
 
 
 def manifest(folder: Path) -> list[dict]:
@@ -113,8 +127,9 @@ def test_quality_sets_have_the_same_site_mix_and_only_one_is_filtered(dumps, tmp
 
 def test_diversity_sets_have_the_same_size_and_verify(dumps, tmp_path):
     out = tmp_path / "diversity"
-    result = ablate("diversity", dumps, out, "--size", "6",
-                    inputs=(f"stackexchange={dumps / 'se'}", f"wikihow={SAMPLES / 'wikihow'}"))
+    result = ablate(
+        "diversity", dumps, out, "--size", "6", inputs=(f"stackexchange={dumps / 'se'}", f"wikihow={SAMPLES / 'wikihow'}")
+    )
     assert result.returncode == 0, result.stderr
     se, wh = manifest(out / "diversity-stackexchange-6"), manifest(out / "diversity-wikihow-6")
     assert len(se) == len(wh) == 6
@@ -162,3 +177,22 @@ def test_on_the_shipped_samples(tmp_path):
         else:
             assert len(manifest(small)) == len(manifest(large)) == 4
         assert_verifies(large)
+
+
+def test_the_three_studies_share_their_options_and_keep_their_own_size():
+    helps = {study: run_cli("ablate", study, "--help") for study in ("quantity", "quality", "diversity")}
+    for study, result in helps.items():
+        assert result.exit_code == 0, result.output
+        for option in ("--input", "--out", "--recipe", "--seed", "--workers", "--cache-dir", "--no-cache", "--allow-short"):
+            assert option in result.stdout, f"{study}: {option}"
+        assert f"A source and its local dump: {', '.join(sources.names()[:-1])} or {sources.names()[-1]}." in result.stdout
+    assert "--sizes" in helps["quantity"].stdout and "2000,4000,8000,16000,32000" in helps["quantity"].stdout
+    assert all("--size " in helps[study].stdout and "--sizes" not in helps[study].stdout for study in ("quality", "diversity"))
+    assert "nested in the larger" in helps["quantity"].stdout and "same per-site counts" in helps["quality"].stdout
+
+
+def test_an_unknown_source_is_the_registrys_one_line_error(tmp_path):
+    result = run_cli("ablate", "quality", "--input", f"nosuch={tmp_path}", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: --input: unknown source 'nosuch'; known: {', '.join(sources.names())}\n"
+    assert not (tmp_path / "out").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from lima_curate import formats
 from lima_curate.errors import InputError
 from lima_curate.manifest import digest, read_card, read_manifest
@@ -238,14 +239,6 @@ def test_a_failed_export_leaves_no_file(tmp_path):
     with pytest.raises(InputError):
         formats.export(bad, "sharegpt", dest)
     assert list(tmp_path.iterdir()) == [bad]
-
-
-def run_cli(*args: str):
-    from typer.testing import CliRunner
-
-    from lima_curate.cli import app
-
-    return CliRunner(env={"COLUMNS": "160"}).invoke(app, list(args))
 
 
 def test_cli_export_and_import(manifest, tmp_path):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
-from pathlib import Path
 
 import pytest
+from conftest import LIMA_RECIPE, ROOT, read_source
 
-from lima_curate.filters import build_chain, judge
+from lima_curate.filters import judge
 from lima_curate.recipe import load_recipe
 from lima_curate.sources import stackexchange as se
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "samples"))
 import stackexchange_content  # noqa: E402
 
@@ -30,15 +28,15 @@ SITES = {site["site"]: site for site in stackexchange_content.SITES}
 
 @pytest.fixture(scope="module")
 def recipe():
-    return load_recipe(ROOT / "filters" / "lima.toml")
+    return load_recipe(LIMA_RECIPE)
 
 
 @pytest.mark.parametrize("site", sorted(SITES))
 def test_each_planted_question_is_decided_as_written(recipe, site):
     [unit] = [u for u in se.units(ROOT / "samples" / "stackexchange") if se.site_of(u) == site]
-    skipped: Counter = Counter()
-    candidates = {c.meta["question_id"]: c for c in se.read(unit, recipe.sources["stackexchange"], recipe.seed, skipped)}
-    chain = build_chain(recipe.filters["stackexchange"])
+    read, skipped = read_source("stackexchange", unit, recipe.sources["stackexchange"], recipe.seed)
+    candidates = {c.meta["question_id"]: c for c in read}
+    chain = recipe.filters["stackexchange"].filters
     for question in SITES[site]["questions"]:
         expect = question["expect"]
         if expect == "drop:no-answer":
@@ -49,6 +47,7 @@ def test_each_planted_question_is_decided_as_written(recipe, site):
             assert decision is None, f"{site} q{question['id']}: {decision}"
         else:
             assert decision is not None and decision.filter == EXPECTED_FILTER[expect.split(":")[1]], (
-                f"{site} q{question['id']} expected {expect}, got {decision}")
+                f"{site} q{question['id']} expected {expect}, got {decision}"
+            )
     assert skipped["planted_post"] == 2 and skipped["missing_body"] == 1 and skipped["invalid_id_or_score"] == 1
     assert candidates and {c.subset for c in candidates.values()} == {se.subset_of(site, recipe.sources["stackexchange"])}

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
-from lima_curate import formats, stats
+from lima_curate import formats, stats, stats_plot, stats_tokens
 from lima_curate.errors import InputError
 from lima_curate.records import Candidate, chat
 
@@ -58,7 +59,9 @@ def test_counts_lengths_and_diversity_are_exact(manifest):
     assert se["code_share"] == 0.25 and se["list_share"] == 0.5
     assert report["subsets"]["wikihow"]["diversity"] == {"unit": "category", "distinct": 2, "entropy_bits": 1.0}
     superni = report["subsets"]["superni"]["diversity"]
-    assert superni["distinct"] == 2 and superni["entropy_bits"] == round(-(2 / 3) * math.log2(2 / 3) - (1 / 3) * math.log2(1 / 3), 3)
+    assert superni["distinct"] == 2 and superni["entropy_bits"] == round(
+        -(2 / 3) * math.log2(2 / 3) - (1 / 3) * math.log2(1 / 3), 3
+    )
     total = report["total"]
     assert total["examples"] == 9
     assert total["diversity"]["distinct"] == 6
@@ -76,8 +79,18 @@ def test_json_report_has_stable_keys(manifest):
     assert list(report) == ["input", "tokens", "subsets", "total", "compare"]
     assert report["input"] == {"path": str(manifest), "format": "manifest"}
     assert report["tokens"] == {"method": "estimate", "name": "estimate", "estimated": True}
-    summary_keys = ["examples", "multi_turn", "prompt_chars", "response_chars", "prompt_tokens", "response_tokens",
-                    "tokens", "diversity", "code_share", "list_share"]
+    summary_keys = [
+        "examples",
+        "multi_turn",
+        "prompt_chars",
+        "response_chars",
+        "prompt_tokens",
+        "response_tokens",
+        "tokens",
+        "diversity",
+        "code_share",
+        "list_share",
+    ]
     assert list(report["total"]) == summary_keys
     assert all(list(s) == summary_keys for s in report["subsets"].values())
     assert list(report["compare"]) == ["left", "right", "rows", "total"]
@@ -96,10 +109,13 @@ def word_tokenizer():
 
 @pytest.mark.parametrize("as_folder", [True, False])
 def test_tokens_come_from_a_local_tokenizer_when_given(tmp_path, as_folder):
-    manifest = write_manifest(tmp_path / "m" / "manifest.jsonl", [
-        example("a", "authored", "alpha beta", "one two three four"),
-        example("b", "authored", "gamma", "five six"),
-    ])
+    manifest = write_manifest(
+        tmp_path / "m" / "manifest.jsonl",
+        [
+            example("a", "authored", "alpha beta", "one two three four"),
+            example("b", "authored", "gamma", "five six"),
+        ],
+    )
     backend = word_tokenizer()
     if as_folder:
         from transformers import PreTrainedTokenizerFast
@@ -109,7 +125,7 @@ def test_tokens_come_from_a_local_tokenizer_when_given(tmp_path, as_folder):
     else:
         path = tmp_path / "tokenizer.json"
         backend.save(str(path))
-    report = stats.compute_stats(manifest, stats.tokenizer_counter(path)).to_json()
+    report = stats.compute_stats(manifest, stats_tokens.tokenizer_counter(path)).to_json()
     assert report["tokens"]["method"] == "tokenizer" and report["tokens"]["estimated"] is False
     assert report["total"]["prompt_tokens"]["mean"] == 1.5
     assert report["total"]["response_tokens"] == {"mean": 3.0, "median": 3.0, "p10": 2.2, "p90": 3.8, "max": 4}
@@ -118,10 +134,10 @@ def test_tokens_come_from_a_local_tokenizer_when_given(tmp_path, as_folder):
 
 def test_a_missing_or_broken_tokenizer_is_a_clean_error(tmp_path):
     with pytest.raises(InputError, match="tokenizer not found"):
-        stats.tokenizer_counter(tmp_path / "nope")
+        stats_tokens.tokenizer_counter(tmp_path / "nope")
     (tmp_path / "junk.json").write_text("{}")
     with pytest.raises(InputError, match="not a readable tokenizer"):
-        stats.tokenizer_counter(tmp_path / "junk.json")
+        stats_tokens.tokenizer_counter(tmp_path / "junk.json")
 
 
 PIECE = re.compile(r"([^\W\d_]+)|\d|(?:[^\w\s]|_)+|\n+")
@@ -133,12 +149,18 @@ def reference_estimate(text: str) -> int:
 
 
 def test_the_estimate_follows_its_documented_rule():
-    texts = ["Hello, world!\n\n12 x", "supercalifragilistic", "", "naïve café", "a  b\t\tc",
-             "Install it with `pip install lima-curate==0.1.0`; then run:\n\n```bash\nlima-curate stats m.jsonl\n```",
-             "Ünïcödé wörds — “quoted” … and 3.14159 😀 emoji"]
-    assert stats.estimate_tokens(texts[:4]) == [8, 3, 0, 2]
-    assert stats.estimate_tokens(texts) == [reference_estimate(t) for t in texts]
-    assert stats.estimate_tokens([]) == []
+    texts = [
+        "Hello, world!\n\n12 x",
+        "supercalifragilistic",
+        "",
+        "naïve café",
+        "a  b\t\tc",
+        "Install it with `pip install lima-curate==0.1.0`; then run:\n\n```bash\nlima-curate stats m.jsonl\n```",
+        "Ünïcödé wörds — “quoted” … and 3.14159 😀 emoji",
+    ]
+    assert stats_tokens.estimate_tokens(texts[:4]) == [8, 3, 0, 2]
+    assert stats_tokens.estimate_tokens(texts) == [reference_estimate(t) for t in texts]
+    assert stats_tokens.estimate_tokens([]) == []
 
 
 def gair_file(path: Path) -> Path:
@@ -166,7 +188,13 @@ def test_a_gair_file_is_recognised_and_compared_with_the_paper(tmp_path):
     assert rows["dialogue"]["right"] is None
     assert rows["superni"]["left"] is None and rows["superni"]["right"]["examples"] == 50
     assert [row["label"] for row in report["compare"]["rows"]] == [
-        "stackexchange", "wikihow", "writingprompts", "superni", "authored", "dialogue"]
+        "stackexchange",
+        "wikihow",
+        "writingprompts",
+        "superni",
+        "authored",
+        "dialogue",
+    ]
     assert report["compare"]["total"]["right"] == {"examples": 1000, "tokens": 750_000}
     assert "LLaMA tokenizer" in report["compare"]["right"]["note"]
 
@@ -194,7 +222,7 @@ def test_every_readable_format_gives_the_same_numbers(manifest, tmp_path):
 def test_the_plot_is_a_png(manifest, tmp_path):
     pytest.importorskip("matplotlib")
     result = stats.compute_stats(manifest)
-    out = stats.plot(result, tmp_path / "plots" / "stats.png", stats.compare_with(result, "lima"))
+    out = stats_plot.plot(result, tmp_path / "plots" / "stats.png", stats.compare_with(result, "lima"))
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
@@ -204,7 +232,7 @@ def test_the_plot_is_a_png(manifest, tmp_path):
 def test_without_matplotlib_the_plot_says_what_to_install(manifest, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(InputError, match=r"needs matplotlib \(pip install 'lima-curate\[plot\]'\)"):
-        stats.plot(stats.compute_stats(manifest), tmp_path / "x.png")
+        stats_plot.plot(stats.compute_stats(manifest), tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
 
 
@@ -220,20 +248,20 @@ def test_an_empty_or_unreadable_input_is_a_clean_error(tmp_path):
 # -- the command line ------------------------------------------------------------------------------
 
 
-def run_cli(*args: str):
-    from typer.testing import CliRunner
-
-    from lima_curate import cli
-
-    cli.console.width = 160  # the console is made at import, before any COLUMNS a runner sets
-    return CliRunner().invoke(cli.app, list(args))
-
-
 def test_cli_prints_tables_and_says_tokens_are_estimated(manifest):
     result = run_cli("stats", str(manifest), "--compare", "lima")
     assert result.exit_code == 0, result.output
-    for expected in ("lengths in tokens, estimated", "lengths in characters", "diversity and form",
-                     "se_stem", "superni", "entropy (bits)", "vs B: LIMA (paper)", "750,000 tokens", "LLaMA tokenizer"):
+    for expected in (
+        "lengths in tokens, estimated",
+        "lengths in characters",
+        "diversity and form",
+        "se_stem",
+        "superni",
+        "entropy (bits)",
+        "vs B: LIMA (paper)",
+        "750,000 tokens",
+        "LLaMA tokenizer",
+    ):
         assert expected in result.stdout
 
 

@@ -1,0 +1,194 @@
+"""``lima-curate pull SOURCE``: one sub-command per source that fetches (or registers) its raw files.
+
+Each command turns its options into calls of ``lima_curate.pull``'s planners and fetchers, then
+``render.print_pulled`` shows what happened; the lock file, archives and checks live in ``pull``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .cli_options import fails_cleanly
+from .render import console, errors, print_pulled, print_sites
+
+pull_app = typer.Typer(
+    help="Fetch a source's raw files into the data directory: resumable, checked, recorded in "
+    "lima-curate.lock.json (docs/pull.md). Every source takes --from PATH instead of a download.",
+    no_args_is_help=True,
+)
+
+
+def data_dir_option() -> Any:
+    """--data-dir, the folder every pull writes under (one folder per source, and the lock file)."""
+    return typer.Option(None, "--data-dir", "-d", help="Where files go. Default: $LIMA_DATA, else ./data.", show_default=False)
+
+
+def from_option(what: str) -> Any:
+    """--from PATH: files the user already has, registered in the lock file instead of downloaded."""
+    return typer.Option(None, "--from", help=f"Register local files instead of downloading: {what}.")
+
+
+def offline_option() -> Any:
+    """--offline: a pull that would need the network fails before its first request."""
+    return typer.Option(False, "--offline", help="Fail before any network use (also LIMA_OFFLINE=1).")
+
+
+def retries_option() -> Any:
+    """--retries: how often one request is tried before the pull fails."""
+    return typer.Option(6, "--retries", min=1, help="Tries per request (backoff 1 s, doubling, up to 60 s).")
+
+
+def pull_fetcher(offline: bool, retries: int, delay: float = 0.0):
+    """The downloader a pull uses: retries with backoff, an optional delay between requests,
+    offline when asked (or LIMA_OFFLINE=1), progress on stderr."""
+    from .download import Fetcher, Limits, offline_requested
+
+    return Fetcher(Limits(attempts=retries, delay=delay), offline=offline_requested(offline), console=errors)
+
+
+@pull_app.command(
+    "stackexchange",
+    help="Stack Exchange dumps from the Internet Archive (to 2024); newer dumps sit behind each site's login: "
+    "download them yourself and pass --from PATH, or serve them and use --mirror.",
+)
+@fails_cleanly
+def pull_stackexchange(
+    site: list[str] = typer.Option(
+        [], "--site", "-s", help="A dump's site name, e.g. cooking.stackexchange.com; repeat for several."
+    ),
+    all_sites: bool = typer.Option(False, "--all", help="Every site in the site list that is not excluded (asks first)."),
+    list_sites: bool = typer.Option(False, "--list", help="Show the known sites with their STEM / Other / excluded class."),
+    item: str = typer.Option("stackexchange", help="Internet Archive item, e.g. stackexchange_20240930 for a dated release."),
+    mirror: str | None = typer.Option(
+        None, help="Base URL of another copy serving SITE.7z (no checksums: what arrives is recorded)."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before an --all download."),
+    from_path: Path | None = from_option("a site .7z, a site folder with Posts.xml, or a folder of them"),
+    data_dir: Path | None = data_dir_option(),
+    offline: bool = offline_option(),
+    retries: int = retries_option(),
+) -> None:
+    """Sites by name, every site of the site list (--all, asked first), the list itself (--list), or local files."""
+    from .pull import Lock, default_data_dir, fetch_planned, known_sites, se_plan, se_register
+
+    data_dir = data_dir or default_data_dir()
+    if list_sites:
+        lock = Lock(data_dir)
+        rows = []
+        for name, kind in known_sites().items():
+            archive = "stackoverflow.com-Posts.7z" if name == "stackoverflow.com" else f"{name}.7z"
+            rows.append((name, kind, archive, lock.complete(f"stackexchange/{archive}")))
+        print_sites(rows)
+        return
+    if from_path is not None:
+        print_pulled(se_register(from_path, Lock(data_dir), errors.print), data_dir, "stackexchange")
+        return
+    if not site and not all_sites:
+        raise typer.BadParameter("name a --site (or pass --all, --list or --from PATH)")
+    sites = list(site) + ([name for name, kind in known_sites().items() if kind != "excluded"] if all_sites else [])
+    with pull_fetcher(offline, retries) as fetcher:
+        lock = Lock(data_dir)
+        plan = se_plan(sites, data_dir, fetcher, lock, item=item, mirror=mirror)
+        if all_sites and not yes:
+            todo = [p for p in plan if not p.done]
+            known = [p.expected.size for p in todo if p.expected.size is not None]
+            total = f"{sum(known) / 1e9:,.1f} GB" if len(known) == len(todo) else "sizes unknown (a mirror publishes none)"
+            console.print(f"{len(todo)} of {len(plan)} site archives to fetch, {total}, into {data_dir / 'stackexchange'}")
+            typer.confirm("Fetch them?", abort=True, err=True)
+        outcomes = fetch_planned(plan, "stackexchange", data_dir, fetcher, lock)
+    print_pulled(outcomes, data_dir, "stackexchange")
+
+
+@pull_app.command("wikihow")
+@fails_cleanly
+def pull_wikihow(
+    titles: Path | None = typer.Option(None, help="A file with one article title or URL a line."),
+    category: str | None = typer.Option(
+        None, help='A category, e.g. "Food and Entertaining": its articles, then its subcategories\'.'
+    ),
+    limit: int = typer.Option(200, min=1, help="How many articles to take from --category."),
+    delay: float = typer.Option(1.0, min=0.0, help="Seconds between requests (robots.txt may ask for more)."),
+    base_url: str = typer.Option("https://www.wikihow.com", help="The site (a mirror, or a test server)."),
+    from_path: Path | None = from_option("saved pages (*.html) or the wikiHow CSV, or a folder of them"),
+    data_dir: Path | None = data_dir_option(),
+    offline: bool = offline_option(),
+    retries: int = retries_option(),
+) -> None:
+    """wikiHow article pages, one file each, stored as served; polite (user agent, delay, robots.txt)."""
+    from .pull import Lock, category_articles, default_data_dir, read_titles, wikihow_register
+    from .pull import pull_wikihow as fetch_pages
+
+    data_dir = data_dir or default_data_dir()
+    if from_path is not None:
+        print_pulled(wikihow_register(from_path, Lock(data_dir), errors.print), data_dir, "wikihow")
+        return
+    if (titles is None) == (category is None):
+        raise typer.BadParameter("pass either --titles FILE or --category NAME (or --from PATH)")
+    with pull_fetcher(offline, retries, delay) as fetcher:
+        robots: dict = {}
+        if titles is not None:
+            urls = read_titles(titles, base_url)
+        else:
+            urls = category_articles(fetcher, category, limit, base_url, robots)
+        outcomes = fetch_pages(urls, data_dir, fetcher, Lock(data_dir), str(titles or category), robots)
+    print_pulled(outcomes, data_dir, "wikihow")
+
+
+@pull_app.command("superni")
+@fails_cleanly
+def pull_superni(
+    ref: str = typer.Option(
+        "master", help="Branch, tag or commit of allenai/natural-instructions (pin a commit for a stable source)."
+    ),
+    url: str | None = typer.Option(None, help="The repository zip from a mirror instead of GitHub."),
+    from_path: Path | None = from_option("the repository zip, or a checkout folder with tasks/ and splits/"),
+    data_dir: Path | None = data_dir_option(),
+    offline: bool = offline_option(),
+    retries: int = retries_option(),
+) -> None:
+    """Super-NaturalInstructions: the repository archive, keeping only tasks/ and splits/."""
+    from .pull import Lock, default_data_dir, superni_register
+    from .pull import pull_superni as fetch_superni
+
+    data_dir = data_dir or default_data_dir()
+    with pull_fetcher(offline, retries) as fetcher:
+        if from_path is not None:
+            outcomes = superni_register(from_path, data_dir, fetcher, Lock(data_dir))
+        else:
+            outcomes = fetch_superni(data_dir, fetcher, Lock(data_dir), ref=ref, url=url)
+    print_pulled(outcomes, data_dir, "superni")
+
+
+@pull_app.command("writingprompts")
+@fails_cleanly
+def pull_writingprompts(
+    url: str = typer.Option(
+        "https://dl.fbaipublicfiles.com/fairseq/data/writingPrompts.tar.gz", help="The Fan et al. 2018 archive."
+    ),
+    pushshift: bool = typer.Option(
+        False, "--pushshift", help="Explain where to get the Pushshift r/WritingPrompts files, then exit."
+    ),
+    from_path: Path | None = from_option(
+        "the Fan archive, Pushshift .zst files, .wp_source/.wp_target or .csv files, or a folder"
+    ),
+    data_dir: Path | None = data_dir_option(),
+    offline: bool = offline_option(),
+    retries: int = retries_option(),
+) -> None:
+    """r/WritingPrompts: the Fan et al. 2018 archive; Pushshift dumps (torrent only) via --from."""
+    from .pull import PUSHSHIFT_HELP, Lock, default_data_dir, writingprompts_register
+    from .pull import pull_writingprompts as fetch_fan
+
+    if pushshift:
+        console.print(PUSHSHIFT_HELP, highlight=False, markup=False, soft_wrap=True)
+        return
+    data_dir = data_dir or default_data_dir()
+    with pull_fetcher(offline, retries) as fetcher:
+        if from_path is not None:
+            outcomes = writingprompts_register(from_path, data_dir, fetcher, Lock(data_dir))
+        else:
+            outcomes = fetch_fan(data_dir, fetcher, Lock(data_dir), url=url)
+    print_pulled(outcomes, data_dir, "writingprompts")
