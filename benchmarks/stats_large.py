@@ -89,8 +89,8 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from lima_curate import stats
-tokens = stats.tokenizer_counter(Path(sys.argv[2])) if len(sys.argv) > 2 else stats.ESTIMATE
+from lima_curate import stats, stats_tokens
+tokens = stats_tokens.tokenizer_counter(Path(sys.argv[2])) if len(sys.argv) > 2 else stats_tokens.ESTIMATE
 if sys.argv[1] == "-":
     result = None
 else:
@@ -192,7 +192,7 @@ def llama_like_bpe(texts: list[str]):
 def estimate_error() -> None:
     import numpy as np
 
-    from lima_curate.stats import estimate_tokens
+    from lima_curate.stats_tokens import estimate_tokens
 
     if not REAL.is_dir():
         print(f"skipped: {REAL} is absent")

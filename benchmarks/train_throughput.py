@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lima_curate.stats import LIMA_TABLE1  # noqa: E402  (the paper's Table 1, one copy in the project)
+from lima_curate.stats_compare import LIMA_TABLE1  # noqa: E402  (the paper's Table 1, one copy in the project)
 
 # LIMA's training set (Zhou et al. 2023, table 1): examples, mean input tokens, mean output tokens.
 LIMA_SUBSETS = LIMA_TABLE1

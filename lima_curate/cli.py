@@ -207,7 +207,7 @@ def export_command(
     ),
 ) -> None:
     """Write a set in another format; the messages travel word for word (docs/formats.md)."""
-    from .formats import export
+    from .export import export
 
     print_exported(export(path, to, out))
 

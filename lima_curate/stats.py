@@ -34,11 +34,8 @@ import numpy as np
 
 from .errors import InputError
 from .formats import detect, diversity_unit, read_examples
-
-# LIMA_TABLE1, estimate_tokens and tokenizer_counter are not used here: benchmarks/train_throughput.py and
-# benchmarks/stats_large.py still import them from this module.
-from .stats_compare import LIMA_TABLE1, Side, comparison, lima_side, row_order  # noqa: F401
-from .stats_tokens import ESTIMATE, TokenCounter, estimate_tokens, tokenizer_counter  # noqa: F401
+from .stats_compare import Side, comparison, lima_side, row_order
+from .stats_tokens import ESTIMATE, TokenCounter
 
 LENGTHS = ("prompt_chars", "response_chars", "prompt_tokens", "response_tokens")
 CODE_FENCE = "```"

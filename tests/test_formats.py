@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from lima_curate import formats
+from lima_curate import export, formats
 from lima_curate.errors import InputError
 from lima_curate.manifest import digest, read_card, read_manifest
 from lima_curate.records import Candidate, chat
@@ -79,7 +79,7 @@ def test_manifest_loads_with_datasets_and_its_messages_take_a_chat_template(mani
     datasets = pytest.importorskip("datasets")
     loaded = datasets.load_dataset("json", data_files=str(manifest), split="train", cache_dir=str(tmp_path / "cache"))
     assert loaded.num_rows == 4
-    assert set(loaded.column_names) == {"id", "source", "subset", "messages", "meta"}
+    assert set(loaded.column_names) == {"schema", "id", "source", "subset", "messages", "meta"}
     tokenizer = tiny_chat_tokenizer([m["content"] for c in realistic_examples() for m in c.messages])
     for row, candidate in zip(loaded, realistic_examples()):
         assert row["messages"] == list(candidate.messages)
@@ -98,7 +98,7 @@ def test_export_then_import_keeps_the_messages_word_for_word(manifest, tmp_path,
     if to == "hf":
         pytest.importorskip("datasets")
     dest = tmp_path / name
-    written = formats.export(manifest, to, dest)
+    written = export.export(manifest, to, dest)
     originals = read_manifest(manifest)
     carried = [e for e in originals if to != "alpaca" or len(e["messages"]) == 2]
     assert written.written == len(carried)
@@ -115,7 +115,7 @@ def test_export_then_import_keeps_the_messages_word_for_word(manifest, tmp_path,
 
 
 def test_alpaca_export_counts_the_multi_turn_examples_it_cannot_carry(manifest, tmp_path):
-    written = formats.export(manifest, "alpaca", tmp_path / "alpaca.jsonl")
+    written = export.export(manifest, "alpaca", tmp_path / "alpaca.jsonl")
     assert written.written == 3
     assert dict(written.skipped) == {"not a single user/assistant turn (Alpaca is single-turn)": 1}
     rows = [json.loads(line) for line in (tmp_path / "alpaca.jsonl").read_text().splitlines()]
@@ -124,7 +124,7 @@ def test_alpaca_export_counts_the_multi_turn_examples_it_cannot_carry(manifest, 
 
 
 def test_gair_export_has_the_published_shape(manifest, tmp_path):
-    formats.export(manifest, "gair", tmp_path / "train.jsonl")
+    export.export(manifest, "gair", tmp_path / "train.jsonl")
     rows = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
     assert [r["source"] for r in rows] == ["stackexchange", "wikihow", "nlp", "multi_turn"]
     assert rows[2] == {"conversations": ["Given a country, name its capital.\n\nFrance", "Paris"], "source": "nlp"}
@@ -224,10 +224,10 @@ def test_an_hf_export_never_replaces_a_folder_that_is_not_a_dataset(manifest, tm
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
     with pytest.raises(InputError, match="not a Hugging Face dataset folder"):
-        formats.export(manifest, "hf", precious)
+        export.export(manifest, "hf", precious)
     assert (precious / "notes.txt").read_text() == "keep me"
-    formats.export(manifest, "hf", tmp_path / "hf")
-    formats.export(manifest, "hf", tmp_path / "hf")  # a dataset folder is replaced whole
+    export.export(manifest, "hf", tmp_path / "hf")
+    export.export(manifest, "hf", tmp_path / "hf")  # a dataset folder is replaced whole
     assert formats.detect(tmp_path / "hf") == "hf"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
 
@@ -237,7 +237,7 @@ def test_a_failed_export_leaves_no_file(tmp_path):
     bad.write_text(json.dumps(GAIR_LINES[0]) + "\n{broken\n")
     dest = tmp_path / "out.jsonl"
     with pytest.raises(InputError):
-        formats.export(bad, "sharegpt", dest)
+        export.export(bad, "sharegpt", dest)
     assert list(tmp_path.iterdir()) == [bad]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from lima_curate import formats, stats, stats_plot, stats_tokens
+from lima_curate import export, formats, stats, stats_plot, stats_tokens
 from lima_curate.errors import InputError
 from lima_curate.records import Candidate, chat
 
@@ -213,7 +213,7 @@ def test_every_readable_format_gives_the_same_numbers(manifest, tmp_path):
     pytest.importorskip("datasets")
     expected = stats.compute_stats(manifest).to_json()
     for to, dest in (("parquet", tmp_path / "m.parquet"), ("hf", tmp_path / "hf")):
-        formats.export(manifest, to, dest)
+        export.export(manifest, to, dest)
         got = stats.compute_stats(dest).to_json()
         assert got["input"]["format"] == to
         assert (got["subsets"], got["total"]) == (expected["subsets"], expected["total"])

@@ -53,19 +53,20 @@ class Source(Protocol):
         ...
 
 
-_registry: dict[str, Source] = {}
+_registry: dict[str, Source | str] = {}  # a name -> its module, or its import path until first used
 _loaded = False
+
+REQUIRED = ("NAME", "VERSION", "SUBSETS", "GROUP_FIELD", "GAIR_NAMES", "Settings", "units", "files", "read")
 
 
 def register(module: ModuleType | Source) -> Source:
     """Add a source module (checked against :class:`Source`); a name already taken is an error."""
-    missing = [name for name in ("NAME", "VERSION", "SUBSETS", "GROUP_FIELD", "GAIR_NAMES", "Settings", "units", "files", "read")
-               if not hasattr(module, name)]
+    missing = [name for name in REQUIRED if not hasattr(module, name)]
     if missing:
         raise TypeError(f"source module {getattr(module, '__name__', module)!r} lacks {', '.join(missing)}")
     source = cast(Source, module)
     known = _sources()
-    if source.NAME in known and known[source.NAME] is not source:
+    if source.NAME in known and _resolved(source.NAME) is not source:
         raise ValueError(f"a source named {source.NAME!r} is already registered ({known[source.NAME]!r})")
     known[source.NAME] = source
     return source
@@ -77,15 +78,16 @@ def unregister(name: str) -> None:
 
 
 def get(name: str) -> Source:
-    """The source called ``name``; an unknown name is an ``InputError`` listing the known ones."""
-    known = _sources()
-    if name not in known:
-        raise InputError("--input", f"unknown source {name!r}; known: {', '.join(known)}")
-    return known[name]
+    """The source called ``name`` (imported on first use); an unknown name is an ``InputError``
+    listing the known ones."""
+    if name not in _sources():
+        raise InputError("--input", f"unknown source {name!r}; known: {', '.join(_sources())}")
+    return _resolved(name)
 
 
 def names() -> tuple[str, ...]:
-    """Registered sources in registration order (the order of inputs and of manifest lines)."""
+    """Registered sources in registration order (the order of inputs and of manifest lines). No
+    reader is imported for this: ``--help`` and ``--version`` work whatever a reader needs."""
     return tuple(_sources())
 
 
@@ -93,19 +95,34 @@ def subsets() -> tuple[str, ...]:
     """Every subset in manifest line order: each source's subsets in turn, a subset two sources
     fill (``dialogue``: Stack Exchange and authored) where the last of them lists it."""
     ordered: dict[str, None] = {}
-    for source in _sources().values():
-        for subset in source.SUBSETS:
+    for name in _sources():
+        for subset in _resolved(name).SUBSETS:
             ordered.pop(subset, None)
             ordered[subset] = None
     return tuple(ordered)
 
 
-def _sources() -> dict[str, Source]:
+def _resolved(name: str) -> Source:
+    known = _sources()
+    entry = known[name]
+    if isinstance(entry, str):
+        module = importlib.import_module(entry)
+        missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
+        if missing or module.NAME != name:
+            raise TypeError(f"source module {entry!r} lacks {', '.join(missing)}" if missing else
+                            f"source module {entry!r} is registered as {name!r} but its NAME is {module.NAME!r}")
+        entry = known[name] = cast(Source, module)
+    return entry
+
+
+def _sources() -> dict[str, Source | str]:
     global _loaded
     if not _loaded:
         _loaded = True
         for name in BUILTIN:
-            _registry.setdefault(name, cast(Source, importlib.import_module(f"{__name__}.{name}")))
+            _registry.setdefault(name, f"{__name__}.{name}")
         for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
-            register(importlib.import_module(point.value))
+            if point.name in _registry:
+                raise ValueError(f"entry point {point.value!r} names the source {point.name!r}, which is already registered")
+            _registry[point.name] = point.value
     return _registry
