@@ -69,7 +69,7 @@ def write_posts(path: Path, megabytes: float, rows: list[bytes]) -> int:
         while written < target:
             shift = copy * max_id
             for row in rows:
-                line = ID_ATTRS.sub(lambda m: b'%s="%d"' % (m.group(1), int(m.group(2)) + shift), row) + b"\n"
+                line = ID_ATTRS.sub(lambda m, shift=shift: b'%s="%d"' % (m.group(1), int(m.group(2)) + shift), row) + b"\n"
                 out.write(line)
                 written += len(line)
             copy += 1

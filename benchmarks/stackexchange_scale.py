@@ -765,7 +765,7 @@ def measure_speed(dump: dict, work: Path, jobs: int, runs: int, cold: dict) -> d
     warm = {}
     for name, j in (("j1", 1), ("default", None)):
         cmd = build_command(dump, out, cache, j, allow)
-        warm[name] = best_of(runs, lambda i: run_measured(cmd, logs, f"warm-{name}-{i}"))
+        warm[name] = best_of(runs, lambda i, cmd=cmd, name=name: run_measured(cmd, logs, f"warm-{name}-{i}"))
         warm[name].pop("stdout")
     cmd = [lima_curate(), "verify", str(out / "manifest.jsonl")]
     verify = best_of(runs, lambda i: run_measured(cmd, logs, f"verify-{i}", tmpdir=work / "tmp-verify"))

@@ -31,7 +31,19 @@ from .contract import canonical_json, card, subset_entry
 from .dedup import contamination, duplicate_of, near_duplicates
 from .errors import InputError
 from .executors import run_tasks
-from .extract import HELD_OUT, Shards, Unit, cache_key, cached_shards, full_candidates, hashed_files, read_survivors, reject_row, texts, write_json_atomic
+from .extract import (
+    HELD_OUT,
+    Shards,
+    Unit,
+    cache_key,
+    cached_shards,
+    full_candidates,
+    hashed_files,
+    read_survivors,
+    reject_row,
+    texts,
+    write_json_atomic,
+)
 from .filters import Decision
 from .lockfile import lock_urls
 from .manifest import Outputs, jsonl_bytes

@@ -21,7 +21,6 @@ from both being chosen instead.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata

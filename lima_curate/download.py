@@ -20,7 +20,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
@@ -114,7 +114,7 @@ class Fetcher:
         self._client: httpx.Client | None = None
         self._last_request = float("-inf")
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -125,7 +125,7 @@ class Fetcher:
         """One line to the user on stderr (rich markup), never wrapped."""
         self.console.print(text, highlight=False, soft_wrap=True)
 
-    def progress(self, label: str, show: bool = True) -> "ProgressBar":
+    def progress(self, label: str, show: bool = True) -> ProgressBar:
         """A rich bar on stderr (bytes, rate, time left) while one file downloads."""
         return ProgressBar(self.console, label, show)
 
@@ -205,7 +205,7 @@ class Fetcher:
         checked = tuple(name for name in ("size", *sorted(expected.hashes)) if name != "size" or expected.size is not None)
         return Fetched(url=url, path=dest, bytes=size, sha256=hashes["sha256"], checked=checked)
 
-    def _transfer(self, url: str, part: Path, expected: Expected, bar: "Bar", state: dict) -> None:
+    def _transfer(self, url: str, part: Path, expected: Expected, bar: Bar, state: dict) -> None:
         """One try: append to the part from where it stops, or rewrite it from zero."""
         offset = part.stat().st_size if part.exists() else 0
         if expected.size is not None and offset > expected.size:
@@ -313,8 +313,8 @@ def retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
@@ -332,7 +332,7 @@ def body_extent(response: httpx.Response, offset: int) -> tuple[int | None, int]
     return (int(total) if total != "*" else None), offset
 
 
-def write_body(response: httpx.Response, part: Path, offset: int, total: int | None, bar: "Bar") -> int:
+def write_body(response: httpx.Response, part: Path, offset: int, total: int | None, bar: Bar) -> int:
     """Stream the body into the part file (appending when resuming); the part's final size."""
     with open(part, "ab" if offset else "wb") as handle:
         for block in response.iter_raw():  # as it arrives, so a cut loses nothing received

@@ -7,7 +7,7 @@ input in the card. Both sides meet here, below them, so the build never imports 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -20,7 +20,7 @@ LOCK_SCHEMA = 1
 
 def today() -> str:
     """The fetch date recorded in the lock file (UTC, day precision)."""
-    return datetime.now(timezone.utc).date().isoformat()
+    return datetime.now(UTC).date().isoformat()
 
 
 def read_lock(path: Path) -> dict[str, dict]:

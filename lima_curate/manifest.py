@@ -11,12 +11,12 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from .contract import CARD_SCHEMA, check_line, digest
+from .contract import CARD_SCHEMA, check_line
 from .errors import InputError
 
 MANIFEST = "manifest.jsonl"

@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from .contract import digest
 from .errors import InputError
-from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, _umask, card_bytes, digest, file_sha256
+from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, _umask, card_bytes, file_sha256
 
 SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, DEV, TEST)
 FORMER_SET_FILES = ("rejects.jsonl",)  # written by earlier versions in place of rejects.parquet

@@ -13,7 +13,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -348,6 +348,6 @@ def settings_from(path: Path, where: str, cls: type, table: dict[str, Any]) -> A
         raise InputError(path, f"[{where}] {key}: {problem['msg'][0].lower()}{problem['msg'][1:]}, found {found!r}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(cls: type) -> TypeAdapter:
     return TypeAdapter(cls)

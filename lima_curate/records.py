@@ -63,7 +63,7 @@ class Candidate:
         }
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "Candidate":
+    def from_row(cls, row: dict[str, Any]) -> Candidate:
         return cls(
             id=row["id"],
             source=row["source"],

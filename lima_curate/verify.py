@@ -19,8 +19,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import Execution, Unit, building
+from .contract import digest
 from .errors import InputError
-from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Drift, card_bytes, card_path, compare, digest, file_sha256, read_card, read_manifest
+from .manifest import (
+    CARD,
+    DEV,
+    ELIGIBLE,
+    MANIFEST,
+    REJECTS,
+    TEST,
+    Drift,
+    card_bytes,
+    card_path,
+    compare,
+    file_sha256,
+    read_card,
+    read_manifest,
+)
 from .recipe import recipe_from_tables
 from .records import canonical_json
 

@@ -105,7 +105,7 @@ class PullServer:
         """Every request whose path, query included, is ``path``, in order."""
         return [r for r in self.log if r.path == path]
 
-    def __enter__(self) -> "PullServer":
+    def __enter__(self) -> PullServer:
         self.thread.start()
         return self
 

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from lima_curate import export, formats
+from lima_curate.contract import digest
 from lima_curate.errors import InputError
-from lima_curate.manifest import digest, read_card, read_manifest
+from lima_curate.manifest import read_card, read_manifest
 from lima_curate.records import Candidate, chat
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import py7zr
 import pytest
+from pull_server import Cut, IgnoreRange, PullServer, Status, WrongBytes, WrongLength
 from rich.console import Console
 
 from lima_curate.download import Expected, Fetcher, Limits
@@ -32,7 +33,6 @@ from lima_curate.pull import (
 )
 from lima_curate.pull.superni import superni_url
 from lima_curate.pull.wikihow import article_file, category_page_links
-from pull_server import Cut, IgnoreRange, PullServer, Status, WrongBytes, WrongLength
 
 BLOB = bytes(range(256)) * 400  # 102,400 bytes
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from lima_curate import export, formats, stats, stats_plot, stats_tokens
+from lima_curate import export, stats, stats_plot, stats_tokens
 from lima_curate.errors import InputError
 from lima_curate.records import Candidate, chat
 
