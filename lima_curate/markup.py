@@ -1,77 +1,67 @@
-"""Stack Exchange post bodies (HTML) -> markdown text.
+"""HTML -> markdown text: one converter for every source, told apart by the :class:`Rules` each passes.
 
-LIMA trains on answers as plain markdown: code stays code, lists stay lists, paragraphs and quotes keep
-their shape, and everything that only makes sense in a browser goes. The rules:
+LIMA trains on responses as plain markdown: code stays code, lists stay lists, paragraphs, headings and
+tables keep their shape, and everything that only makes sense in a browser goes. What a source decides
+is data in its rules: what is skipped (tags, classes, the ``hidden`` attribute), the layout, heading
+levels, the bullet, step lists, links whose text is a URL, fractions and how tables mark their header.
 
-- ``<pre>`` becomes a fenced block, its text verbatim (a language hint is kept from a ``lang-x`` or
-  ``language-x`` class); inline ``<code>`` becomes a backtick span, with a longer fence when the code
-  holds backticks itself.
-- ``<ul>``/``<ol>`` stay lists, nested ones indented under their item; ``<ol start>`` and
-  ``<li value>`` set the numbers. A list is written loose (blank lines between items) only when an
-  item holds more than one paragraph.
-- ``<p>`` and block containers are paragraphs separated by one blank line; ``<br>`` is a line break;
-  ``<blockquote>`` becomes ``> `` lines; ``<h1>``..``<h6>`` become ``#`` headings; ``<hr>`` is ``---``;
-  ``<strong>``/``<b>`` become ``**x**`` and ``<em>``/``<i>`` ``*x*``; a table becomes ``| a | b |`` rows.
-- Links become their text; images disappear with their alt text; ``<script>`` and ``<style>`` disappear
-  with their content; every other tag disappears and keeps its text. Entities are decoded by the parser.
-- Outside code blocks whitespace is normalised: runs of spaces (and no-break spaces) collapse to one,
-  lines carry no trailing spaces, blocks are separated by exactly one blank line and the text neither
-  starts nor ends with a blank line. Text is not markdown-escaped: the output is read by people and
-  tokenisers, not rendered again.
+- ``markup_rules``: :class:`Rules`, and reading a tree alike in every layout (skipping, a node's
+  content, an element's shown text);
+- ``markup_flow``: the flow layout, for post bodies and HTML at large; ``Rules()`` is it with the
+  defaults Stack Exchange bodies use;
+- ``markup_lines``: the lines layout, for pages with a regular layout (wikiHow: its rules are in
+  ``sources/wikihow_markdown.py``).
 
-The parser is libxml2's HTML parser through lxml, which repairs malformed markup; the converter is one
-walk over the tree (about as fast as parsing). ``html_to_markdown`` never raises on a ``str``. One
-limit comes from libxml2: markup nested 255 elements deep or more ends the parse, so such a body
-converts to the text before that point (real post bodies nest a handful of levels).
+The parser is libxml2's HTML parser through lxml, which repairs malformed markup. ``html_to_markdown``
+never raises on a ``str``. One limit comes from libxml2: markup nested 255 elements deep or more ends
+the parse, so such a body converts to the text before that point (real post bodies nest a handful of
+levels).
 """
 
 from __future__ import annotations
 
-import re
+from typing import Iterable
 
 from lxml import etree
 
-__all__ = ["html_to_markdown"]
+from . import markup_flow, markup_lines
+from .markup_rules import FLOW, LINES, Node, Rules, collapse, content, has_class, text_content
 
-_WHITESPACE = " \t\n\r\f\v\xa0"  # HTML's collapsible whitespace, plus the no-break space
-_SPACES = re.compile(f"[{_WHITESPACE}]+")
-_RARE_SPACES = re.compile("[\r\f\v]")
-_BACKTICKS = re.compile(r"`+")
+__all__ = [
+    "FLOW",
+    "LINES",
+    "Node",
+    "Rules",
+    "blocks",
+    "collapse",
+    "content",
+    "has_class",
+    "html_to_markdown",
+    "parse_document",
+    "parse_fragment",
+    "text_content",
+]
+
+GENERAL = Rules()
 _BYTES_PARSER = etree.HTMLParser(encoding="utf-8")
 
-# Deeper than this (libxml2 itself stops at 255) a subtree is kept as plain text, so that pathological
-# nesting cannot exhaust Python's recursion limit.
-_MAX_DEPTH = 100
 
-_DROPPED_WITH_CONTENT = ("script", "style", etree.Comment, etree.ProcessingInstruction)
-
-# Tags that start and end a paragraph; their content is walked like the top level.
-_BLOCK_CONTAINERS = frozenset(
-    {
-        "p", "div", "html", "head", "body", "title", "section", "article", "aside", "header", "footer",
-        "main", "nav", "figure", "figcaption", "address", "center", "details", "summary", "dl", "dt",
-        "dd", "form", "fieldset", "legend", "caption", "li", "noscript", "tr", "td", "th", "thead",
-        "tbody", "tfoot", "dialog", "menu", "hgroup",
-    }
-)
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*"}
-_NO_LANGUAGE = frozenset({"", "none", "default", "plaintext", "text"})
-
-
-def html_to_markdown(html: str) -> str:
-    """Convert one post body to markdown text ("" for a body with no text)."""
-    root = _parse(html)
+def html_to_markdown(html: str, rules: Rules = GENERAL) -> str:
+    """Convert one HTML fragment (a post body) to markdown text ("" for a body with no text)."""
+    root = parse_fragment(html)
     if root is None:
         return ""
-    etree.strip_elements(root, *_DROPPED_WITH_CONTENT, with_tail=False)
-    out = _Blocks()
-    _walk(root, out, 0)
-    out.flush()
-    return "\n\n".join(out.blocks)
+    return "\n\n".join(blocks(content(root), rules))
 
 
-def _parse(html: str) -> etree._Element | None:
+def blocks(nodes: Iterable[Node], rules: Rules) -> list[str]:
+    """A run of content (texts and elements, as :func:`content` yields them) as markdown blocks, in the
+    layout the rules name; a source that knows its page's structure picks the runs."""
+    layout = markup_lines if rules.layout == LINES else markup_flow
+    return layout.blocks(nodes, rules)
+
+
+def parse_fragment(html: str) -> etree._Element | None:
     """Parse a fragment; unencodable characters become '?' instead of silently ending the text."""
     if not html or html.isspace():
         return None
@@ -89,303 +79,14 @@ def _parse(html: str) -> etree._Element | None:
             return None
 
 
-class _ListBlock(str):
-    """A rendered list: inside a list item it follows the item's text without a blank line."""
-
-
-class _Blocks:
-    """Finished blocks, plus the paragraph being assembled from inline content."""
-
-    __slots__ = ("blocks", "pieces", "at_space", "flushes")
-
-    def __init__(self) -> None:
-        self.blocks: list[str] = []
-        self.pieces: list[str] = []
-        self.at_space = True  # the paragraph so far is empty or ends in whitespace
-        self.flushes = 0  # bumped whenever the paragraph is cut, so emphasis knows it was split
-
-    def text(self, text: str) -> None:
-        if not text.strip(_WHITESPACE):
-            text = " "
-        elif "  " in text or "\n" in text or "\xa0" in text or "\t" in text or _RARE_SPACES.search(text):
-            text = _SPACES.sub(" ", text)  # the cheap checks first: most text nodes need no regex pass
-        if self.at_space and text[:1] == " ":
-            text = text[1:]
-        if text:
-            self.pieces.append(text)
-            self.at_space = text[-1] == " "
-
-    def literal(self, text: str) -> None:
-        self.pieces.append(text)
-        self.at_space = False
-
-    def line_break(self) -> None:
-        self.pieces.append("\n")
-        self.at_space = True
-
-    def flush(self) -> None:
-        """End the current paragraph: strip each line, keep at most one blank line between lines."""
-        if not self.pieces:
-            return
-        joined = "".join(self.pieces)
-        self.pieces = []
-        self.at_space = True
-        self.flushes += 1
-        lines: list[str] = []
-        for line in joined.split("\n"):
-            line = line.strip(" ")
-            if line or (lines and lines[-1]):
-                lines.append(line)
-        while lines and not lines[-1]:
-            lines.pop()
-        if lines:
-            self.blocks.append("\n".join(lines))
-
-    def add_block(self, block: str) -> None:
-        self.flush()
-        self.flushes += 1
-        self.blocks.append(block)
-
-
-def _walk(parent: etree._Element, out: _Blocks, depth: int) -> None:
-    """Render the content of `parent` (its text, children and their tails) into `out`."""
-    if depth > _MAX_DEPTH:
-        out.text(" ".join(parent.itertext()))
-        return
-    if parent.text:
-        out.text(parent.text)
-    for child in parent:
-        _visit(child, out, depth + 1)
-        if child.tail:
-            out.text(child.tail)
-
-
-def _visit(element: etree._Element, out: _Blocks, depth: int) -> None:
-    """Render one element (not its tail) into `out`."""
-    tag = element.tag
-    if tag in _BLOCK_CONTAINERS:
-        out.flush()
-        _walk(element, out, depth)
-        out.flush()
-    elif tag == "code":
-        code = _text_with_breaks(element).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-        if code:
-            out.literal(_code_span(code))
-    elif tag in _EMPHASIS:
-        _emphasis(element, out, depth, _EMPHASIS[tag])
-    elif tag == "br":
-        out.line_break()
-    elif tag == "hr":
-        out.add_block("---")
-    else:
-        block = _render_block(element, tag, depth)
-        if block is None:  # links and every other inline tag: the tag goes, its text stays
-            _walk(element, out, depth)
-        elif block:
-            out.add_block(block)
-        else:
-            out.flush()
-
-
-def _render_block(element: etree._Element, tag: str, depth: int) -> str | None:
-    """The markdown of a structured block element ("" when it has no text), None for other tags."""
-    if tag == "pre":
-        return _fenced_block(element)
-    if tag == "ul" or tag == "ol":
-        return _list(element, depth)
-    if tag == "blockquote":
-        quote = _render(element, depth)
-        return _prefix_lines(quote, "> ", ">") if quote else ""
-    if tag in _HEADINGS:
-        title = _one_line(_render(element, depth))
-        return "#" * _HEADINGS[tag] + " " + title if title else ""
-    if tag == "table":
-        return _table(element, depth)
-    return None
-
-
-def _render(element: etree._Element, depth: int) -> str:
-    """The content of one element as its own markdown document."""
-    return "\n\n".join(_blocks_of(element, depth))
-
-
-def _one_line(text: str) -> str:
-    """Markdown squeezed onto one line, for headings and table cells."""
-    return " ".join(line for line in text.split("\n") if line)
-
-
-def _emphasis(element: etree._Element, out: _Blocks, depth: int, marker: str) -> None:
-    """Wrap the element's inline text in `marker`, with surrounding whitespace moved outside."""
-    start, flushes = len(out.pieces), out.flushes
-    _walk(element, out, depth)
-    if out.flushes != flushes:  # the element held a block: emphasis cannot span it, keep plain text
-        return
-    inner = "".join(out.pieces[start:])
-    core = inner.strip(" \n")
-    if not core:
-        return
-    lead = inner[: len(inner) - len(inner.lstrip(" \n"))]
-    trail = inner[len(inner.rstrip(" \n")) :]
-    out.pieces[start:] = [lead, marker, core, marker, trail]
-
-
-def _text_with_breaks(element: etree._Element) -> str:
-    """All text below `element`, with <br> as a newline."""
-    if next(element.iter("br"), None) is None:
-        return "".join(element.itertext())
-    parts = []
-    for event, node in etree.iterwalk(element, events=("start", "end")):
-        if event == "start":
-            parts.append("\n" if node.tag == "br" else node.text or "")
-        elif node is not element and node.tail:
-            parts.append(node.tail)
-    return "".join(parts)
-
-
-def _code_span(code: str) -> str:
-    """Inline code in a backtick fence one longer than any backtick run inside it."""
-    runs = _BACKTICKS.findall(code)
-    fence = "`" * (max(map(len, runs)) + 1) if runs else "`"
-    needs_padding = code[0] == "`" or code[-1] == "`" or (code[0] == " " == code[-1] and not code.isspace())
-    pad = " " if needs_padding else ""
-    return fence + pad + code + pad + fence
-
-
-def _fenced_block(pre: etree._Element) -> str:
-    """A ``` block: the code verbatim, minus blank lines before and after it."""
-    code = _text_with_breaks(pre).replace("\r\n", "\n").replace("\r", "\n")
-    lines = code.split("\n")
-    first, last = 0, len(lines)
-    while first < last and not lines[first].strip():
-        first += 1
-    while last > first and not lines[last - 1].strip():
-        last -= 1
-    if first == last:
-        return ""
-    code = "\n".join(lines[first:last])
-    runs = _BACKTICKS.findall(code)
-    fence = "`" * max(3, max(map(len, runs)) + 1 if runs else 3)
-    return f"{fence}{_language(pre)}\n{code}\n{fence}"
-
-
-def _language(pre: etree._Element) -> str:
-    """The language named by a lang-x / language-x class on <pre> or its <code>."""
-    classes = (pre.get("class") or "").split()
-    code = pre.find("code")
-    if code is not None:
-        classes += (code.get("class") or "").split()
-    for name in classes:
-        for prefix in ("lang-", "language-"):
-            if name.startswith(prefix):
-                language = name[len(prefix) :]
-                if language.lower() not in _NO_LANGUAGE and "`" not in language:
-                    return language
-    return ""
-
-
-def _list(element: etree._Element, depth: int) -> str:
-    """A markdown list; what sits directly in <ul>/<ol> (a nested list, stray text) joins the item before."""
-    ordered = element.tag == "ol"
-    number = _number(element.get("start"), 1)
-    items: list[tuple[str, list[str]]] = []
-    stray = _Blocks()
-    if element.text:
-        stray.text(element.text)
-    for child in element:
-        if child.tag == "li":
-            if _attach_stray(items, stray, f"{number}." if ordered else "-"):
-                number += 1
-            number = _number(child.get("value"), number)
-            items.append((f"{number}." if ordered else "-", _blocks_of(child, depth)))
-            number += 1
-        else:
-            _visit(child, stray, depth + 1)
-        if child.tail:
-            stray.text(child.tail)
-    _attach_stray(items, stray, f"{number}." if ordered else "-")
-    rendered = [_item(marker, blocks) for marker, blocks in items if blocks]
-    if not rendered:
-        return ""
-    loose = any(is_loose for _, is_loose in rendered)
-    return _ListBlock(("\n\n" if loose else "\n").join(text for text, _ in rendered))
-
-
-def _attach_stray(items: list[tuple[str, list[str]]], stray: _Blocks, marker: str) -> bool:
-    """Move what `stray` collected into the last item; True when that needed a new item."""
-    stray.flush()
-    if not stray.blocks:
-        return False
-    created = not items
-    if created:
-        items.append((marker, []))
-    items[-1][1].extend(stray.blocks)
-    stray.blocks.clear()
-    return created
-
-
-def _blocks_of(element: etree._Element, depth: int) -> list[str]:
-    """The content of one element as a list of blocks."""
-    out = _Blocks()
-    _walk(element, out, depth)
-    out.flush()
-    return out.blocks
-
-
-def _item(marker: str, blocks: list[str]) -> tuple[str, bool]:
-    """One list item: the marker, then the item's blocks indented under it. Also: is it loose?"""
-    parts = [blocks[0]]
-    loose = False
-    for block in blocks[1:]:
-        if isinstance(block, _ListBlock):
-            parts.append("\n")
-        else:
-            parts.append("\n\n")
-            loose = True
-        parts.append(block)
-    indent = " " * (len(marker) + 1)
-    first, *rest = "".join(parts).split("\n")
-    lines = [f"{marker} {first}"]
-    lines += [indent + line if line else "" for line in rest]
-    return "\n".join(lines), loose
-
-
-def _prefix_lines(text: str, prefix: str, empty_prefix: str) -> str:
-    return "\n".join(prefix + line if line else empty_prefix for line in text.split("\n"))
-
-
-def _number(value: str | None, default: int) -> int:
-    """An <ol start> or <li value> number; anything unreadable keeps the running count."""
-    if value is None:
-        return default
+def parse_document(html: str) -> etree._Element | None:
+    """Parse a whole saved page with lxml's push parser and a tree builder, every text node kept as the
+    page has it (the tree wikiHow pages have always been read as: BeautifulSoup's lxml builder sees the
+    same); None when the page holds no element."""
+    parser = etree.HTMLParser(target=etree.TreeBuilder())
     try:
-        return max(0, int(value.strip()))
-    except ValueError:
-        return default
-
-
-def _table(table: etree._Element, depth: int) -> str:
-    """Rows as `| a | b |` lines (a first row of <th> cells gets a header rule), after any caption."""
-    rows: list[str] = []
-    for row in _rows(table):
-        cells = [child for child in row if child.tag in ("td", "th")]
-        if not cells:
-            continue
-        texts = [_one_line(_render(cell, depth)).replace("|", "\\|") for cell in cells]
-        is_header = not rows and all(cell.tag == "th" for cell in cells)
-        rows.append("|" + "|".join(f" {text} " if text else " " for text in texts) + "|")
-        if is_header:
-            rows.append("|" + "|".join(" --- " for _ in cells) + "|")
-    caption = table.find("caption")
-    title = _one_line(_render(caption, depth)) if caption is not None else ""
-    return "\n\n".join(part for part in (title, "\n".join(rows)) if part)
-
-
-def _rows(table: etree._Element):
-    """The table's own rows, also those inside thead/tbody/tfoot, but not those of nested tables."""
-    for child in table:
-        if child.tag == "tr":
-            yield child
-        elif child.tag in ("thead", "tbody", "tfoot"):
-            for row in child:
-                if row.tag == "tr":
-                    yield row
+        parser.feed(html.removeprefix("\ufeff"))
+        root = parser.close()
+    except etree.LxmlError:  # an empty page: the tree builder has no root
+        return None
+    return root if root is not None and isinstance(root.tag, str) else None

@@ -1,14 +1,18 @@
-"""html_to_markdown: each rule on small HTML written for the test, then real answers against golden files."""
+"""The HTML -> markdown core: each rule of the flow layout (the default, Stack Exchange bodies) on small
+HTML written for the test, then real answers against golden files; then what the rules a source passes
+change, and the lines layout (wikiHow's pages) on its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from lima_curate.markup import html_to_markdown
+from lima_curate import markup
+from lima_curate.markup import LINES, Rules, html_to_markdown
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
 CARDANO_POSTS = REAL / "stackexchange" / "cardano.stackexchange.com" / "Posts.xml"
@@ -111,10 +115,7 @@ def test_ordered_list_honours_start_and_value():
 
 
 def test_nested_lists_are_indented_under_their_item():
-    html = (
-        "<ul><li>fruit<ul><li>apple</li><li>pear<ol start='9'><li>nine</li><li>ten</li></ol></li></ul></li>"
-        "<li>veg</li></ul>"
-    )
+    html = "<ul><li>fruit<ul><li>apple</li><li>pear<ol start='9'><li>nine</li><li>ten</li></ol></li></ul></li><li>veg</li></ul>"
     assert md(html) == "- fruit\n  - apple\n  - pear\n    9. nine\n    10. ten\n- veg"
 
 
@@ -176,10 +177,7 @@ def test_emphasis_around_nothing_leaves_no_markers():
 
 
 def test_table_becomes_rows():
-    html = (
-        "<table><thead><tr><th>k</th><th>v</th></tr></thead>"
-        "<tbody><tr><td>a|b</td><td></td></tr></tbody></table>"
-    )
+    html = "<table><thead><tr><th>k</th><th>v</th></tr></thead><tbody><tr><td>a|b</td><td></td></tr></tbody></table>"
     assert md(html) == "| k | v |\n| --- | --- |\n| a\\|b | |"
 
 
@@ -304,10 +302,50 @@ def test_every_real_answer_keeps_its_code_and_is_tidy(cardano_answers):
 def test_random_tag_soup_never_raises():
     """Seeded soup of tag fragments, entities, odd characters: the result is always tidy text."""
     pieces = [
-        "<p>", "</p>", "<ul>", "<ol start=", "<li>", "</li>", "</ul>", "<pre>", "<code>", "</code>",
-        "<blockquote>", "</blockquote>", "<b>", "</i>", "<br>", "<h2>", "<table><tr><td>", "<a href='",
-        "<img alt='x'>", "<script>", "<!--", "-->", "&amp;", "&#", "&", "<", ">", "`", "``", "\n", " ",
-        "\xa0", "\x00", "\x0c", "\x1b", "\ud800", "é", "text", "<hr>", "'", '"', "=", "<li value=", "&#0;",
+        "<p>",
+        "</p>",
+        "<ul>",
+        "<ol start=",
+        "<li>",
+        "</li>",
+        "</ul>",
+        "<pre>",
+        "<code>",
+        "</code>",
+        "<blockquote>",
+        "</blockquote>",
+        "<b>",
+        "</i>",
+        "<br>",
+        "<h2>",
+        "<table><tr><td>",
+        "<a href='",
+        "<img alt='x'>",
+        "<script>",
+        "<!--",
+        "-->",
+        "&amp;",
+        "&#",
+        "&",
+        "<",
+        ">",
+        "`",
+        "``",
+        "\n",
+        " ",
+        "\xa0",
+        "\x00",
+        "\x0c",
+        "\x1b",
+        "\ud800",
+        "é",
+        "text",
+        "<hr>",
+        "'",
+        '"',
+        "=",
+        "<li value=",
+        "&#0;",
     ]
     rng = random.Random(20231124)
     for _ in range(2000):
@@ -316,3 +354,98 @@ def test_random_tag_soup_never_raises():
         assert text == text.strip(), html
         if "```" not in text:
             assert "\n\n\n" not in text and " \n" not in text, html
+
+
+# --- rules a source passes ------------------------------------------------------------------------
+
+
+def test_rules_skip_tags_classes_and_hidden_elements_with_their_content():
+    rules = Rules(skipped_tags=frozenset({"script", "sup"}), skipped_classes=frozenset({"ad"}), skip_hidden=True)
+    html = "<p>a<sup>[1]</sup> b <span class='x ad'>buy</span>c<span hidden>gone</span><script>s</script></p>"
+    assert md(html) == "a[1] b buycgone"
+    assert html_to_markdown(html, rules) == "a b c"
+
+
+def test_rules_set_the_bullet_heading_levels_and_table_header():
+    rules = Rules(bullet="*", headings={"h2": 3}, table_header="first row", table_pipe="/")
+    assert html_to_markdown("<ul><li>a</li></ul><h2>T</h2><h1>plain</h1>", rules) == "* a\n\n### T\n\nplain"
+    assert html_to_markdown("<table><tr><td>a|b</td><td>c</td></tr></table>", rules) == "| a/b | c |\n| --- | --- |"
+
+
+def test_rules_refuse_an_unknown_layout_or_header_style():
+    with pytest.raises(ValueError, match="layout"):
+        Rules(layout="grid")
+    with pytest.raises(ValueError, match="table_header"):
+        Rules(table_header="none")
+
+
+def test_text_content_is_the_text_a_browser_shows():
+    root = etree.HTML("<a>x<rt>r</rt><template>t<b>u</b></template><script>s</script><!--c-->y <b>z</b></a><style>q</style>")
+    assert markup.text_content(root.find(".//a")) == "xy z"
+    assert markup.text_content(root.find(".//a"), " ") == "x y  z"
+    assert markup.text_content(root.find(".//style")) == "q"  # asked of a script or style: its own text
+    assert markup.text_content(root.find(".//template/b")) == ""
+
+
+# --- the lines layout ------------------------------------------------------------------------------
+
+LINES_RULES = Rules(
+    layout=LINES,
+    skipped_classes=frozenset({"reference"}),
+    containers=frozenset({"body", "div"}),
+    block_children=frozenset({"p", "ul", "ol", "table", "div"}),
+    spaced_tags=frozenset({"p", "div", "li", "td"}),
+    headings={"h3": 3},
+    bullet="*",
+    step_class="step",
+    url_links_as_hosts=True,
+    fraction_class="frac",
+    table_header="first row",
+    table_pipe="/",
+)
+
+
+def lines(html: str, rules: Rules = LINES_RULES) -> str:
+    return html_to_markdown(html, rules)
+
+
+def test_lines_every_child_of_a_container_with_blocks_is_a_block():
+    assert lines("<div>intro <b>bold</b><p>para</p>tail</div>") == "intro\n\n**bold**\n\npara\n\ntail"
+    assert lines("<div>one <span>line</span><br>only</div>") == "one line only"  # no block child: one paragraph
+
+
+def test_lines_a_paragraph_is_one_line_and_block_tags_inside_it_are_spaces():
+    assert lines("<p>a<span><div>b</div></span>c\n  d</p>") == "a b c d"
+
+
+def test_lines_emphasis_does_not_nest_and_keeps_spaces_outside():
+    assert lines("<p>x<b> bold <strong>more</strong> </b>y <i>it</i></p>") == "x **bold more** y *it*"
+
+
+def test_lines_bare_url_links_read_as_their_host_and_fractions_as_numbers():
+    html = (
+        "<p>See <a href='x'>https://www.nhtsa.gov/tires</a> or <a>the site</a>;"
+        " add <span class='frac'><sup>1</sup><sub>2</sub></span> cup</p>"
+    )
+    assert lines(html) == "See www.nhtsa.gov or the site; add 1/2 cup"
+
+
+def test_lines_list_items_keep_nested_lists_under_their_first_paragraph():
+    html = "<ul><li>first<p>later</p><ul><li>nested</li><li></li></ul></li><li></li><li>second</li></ul>"
+    assert lines(html) == "* first\n  * nested\n\n  later\n* second"
+    assert lines("<ol><li></li><li>a</li><li><span class='reference'>[1]</span></li><li>b</li></ol>") == "1. a\n2. b"
+
+
+def test_lines_step_lists_are_numbered_across_one_call_one_block_per_step():
+    root = markup.parse_fragment(
+        "<ol><li><div class='step'><b>Cut.</b> Slice it.<ul><li>thin</li></ul></div></li></ol>"
+        "<ol><li><div class='step'><b>Cook.</b> Fry it.</div></li></ol>"
+    )
+    steps = markup.blocks(list(root.find("body")), LINES_RULES)
+    assert steps == ["1. **Cut.** Slice it.\n   * thin", "2. **Cook.** Fry it."]
+    assert lines("<ol><li><div class='step'>A.</div></li></ol>", dataclasses.replace(LINES_RULES, step_class="")) == "1. A."
+
+
+def test_lines_tables_pad_rows_and_drop_rows_without_text():
+    html = "<table><tr><th>a|b</th></tr><tr><td></td></tr><tr><td>c</td><td>d</td></tr></table>"
+    assert lines(html) == "| a/b |  |\n| --- | --- |\n| c | d |"

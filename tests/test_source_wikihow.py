@@ -1,4 +1,5 @@
-"""wikiHow reader: saved article pages and the Koupaee & Wang CSV -> how-to candidates.
+"""wikiHow reader: saved article pages and the Koupaee & Wang CSV -> how-to candidates, read with the
+settings LIMA's recipe (filters/lima.toml) makes, as builds read them.
 
 Golden files live in tests/golden/wikihow/; after a deliberate change to the output, rewrite them with
 ``LIMA_UPDATE_GOLDEN=1 pytest tests/test_source_wikihow.py`` and review the diff before committing.
@@ -6,37 +7,48 @@ Golden files live in tests/golden/wikihow/; after a deliberate change to the out
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, read_source, recipe_settings
 
+from lima_curate import sources
 from lima_curate.errors import InputError
 from lima_curate.records import canonical_json
 from lima_curate.sources import wikihow
+from lima_curate.sources.wikihow_categories import load_categories, resolve_category
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "wikihow"
 GOLDEN = ROOT / "tests" / "golden" / "wikihow"
 REAL = ROOT.parent / "shared" / "real" / "wikihow"
 UPDATE_GOLDEN = os.environ.get("LIMA_UPDATE_GOLDEN") == "1"
 
-TOP_LEVEL = set(wikihow.load_categories("wikihow_categories.toml").top_level)
-SETTINGS = wikihow.Settings()
+TOP_LEVEL = set(load_categories("wikihow_categories.toml").top_level)
+SETTINGS = recipe_settings("wikihow")
 
 
 def read_all(path: Path, settings: wikihow.Settings = SETTINGS) -> tuple[list, Counter]:
+    candidates: list = []
     skipped: Counter = Counter()
-    candidates = [c for unit in wikihow.units(path) for c in wikihow.read(unit, settings, 0, skipped)]
+    for unit in wikihow.units(path):
+        found, unit_skipped = read_source("wikihow", unit, settings)
+        candidates += found
+        skipped.update(unit_skipped)
     return candidates, skipped
 
 
 def read_one(path: Path, settings: wikihow.Settings = SETTINGS):
-    skipped: Counter = Counter()
-    found = list(wikihow.read(path, settings, 0, skipped))
+    found, skipped = read_source("wikihow", path, settings)
     return (found[0] if found else None), skipped
+
+
+def with_settings(**changes) -> wikihow.Settings:
+    """The recipe's settings with some changed."""
+    return dataclasses.replace(SETTINGS, **changes)
 
 
 def check_golden(name: str, text: str) -> None:
@@ -79,6 +91,20 @@ def test_units_lists_pages_and_csv_in_path_order(tmp_path):
     assert wikihow.units(tmp_path) == [tmp_path / "Grill-Fish.html"]
 
 
+def test_the_module_is_the_registered_source():
+    assert sources.get("wikihow") is wikihow and isinstance(wikihow, sources.Source)
+    assert (wikihow.SUBSETS, wikihow.GROUP_FIELD, wikihow.GAIR_NAMES) == (("wikihow",), "category", ("wikihow",))
+
+
+def test_files_are_the_unit_or_every_file_under_a_folder_unit(tmp_path):
+    page = SAMPLES / "Press-Flowers.html"
+    assert wikihow.files(page, SETTINGS) == [page]
+    (tmp_path / "b").mkdir()
+    for name in ("b/2.html", "a.csv", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    assert wikihow.files(tmp_path, SETTINGS) == [tmp_path / "a.csv", tmp_path / "b" / "2.html", tmp_path / "notes.txt"]
+
+
 @pytest.mark.parametrize("make", ["missing", "empty", "wrong_suffix"])
 def test_units_rejects_paths_without_pages(tmp_path, make):
     path = {"missing": tmp_path / "nope", "empty": tmp_path, "wrong_suffix": tmp_path / "notes.txt"}[make]
@@ -94,9 +120,7 @@ def test_units_rejects_paths_without_pages(tmp_path, make):
 def test_samples_yield_eleven_articles_and_count_the_drops():
     candidates, skipped = read_all(SAMPLES)
     assert len(candidates) == 11
-    assert skipped == Counter(
-        {"not a wikiHow article page": 1, "no steps": 1, "headlines and paragraphs out of step": 1}
-    )
+    assert skipped == Counter({"not a wikiHow article page": 1, "no steps": 1, "headlines and paragraphs out of step": 1})
     assert len({c.id for c in candidates}) == 11
     page_groups = {c.group for c in candidates if c.meta["format"] == "page"}
     assert len(page_groups) == 8 and page_groups <= TOP_LEVEL
@@ -109,10 +133,7 @@ def test_samples_yield_eleven_articles_and_count_the_drops():
 
 def test_samples_match_golden_candidates():
     candidates, _ = read_all(SAMPLES)
-    lines = [
-        canonical_json({"id": c.id, "group": c.group, "messages": list(c.messages), "meta": c.meta})
-        for c in candidates
-    ]
+    lines = [canonical_json({"id": c.id, "group": c.group, "messages": list(c.messages), "meta": c.meta}) for c in candidates]
     check_golden("samples.jsonl", "\n".join(lines) + "\n")
 
 
@@ -160,8 +181,20 @@ def test_a_single_unnamed_list_of_steps_gets_no_heading():
 def test_links_images_videos_and_citations_are_removed():
     candidates, _ = read_all(SAMPLES)
     for c in candidates:
-        for gone in ("[1]", "[2]", "Research source", "Expert Source", "Trustworthy Source", "Go to source",
-                     "Image titled", "http", "<", "Helpful", "Advertisement", "Pippa Elliott"):
+        for gone in (
+            "[1]",
+            "[2]",
+            "Research source",
+            "Expert Source",
+            "Trustworthy Source",
+            "Go to source",
+            "Image titled",
+            "http",
+            "<",
+            "Helpful",
+            "Advertisement",
+            "Pippa Elliott",
+        ):
             assert gone not in c.response, (c.id, gone)
     tires, _ = read_one(SAMPLES / "Check-Tire-Pressure.html")
     assert "look up tire safety basics at: www.nhtsa.gov.\n" in tires.response  # a bare-URL link keeps its host
@@ -206,14 +239,25 @@ def test_pruned_sections_follow_the_settings():
     default, _ = read_one(path)
     assert "## Tips\n\n* If the plant has filled the pot" in default.response
     assert "## Warnings\n\n* Snake plants are mildly toxic" in default.response
-    for pruned in ("Things You", "New pot with a drainage hole", "Can I split", "Related", "Water a Snake Plant",
-                   "References", "rhs.org.uk", "Reader Success", "About This Article", "Co-authored", "Explore this Article"):
+    for pruned in (
+        "Things You",
+        "New pot with a drainage hole",
+        "Can I split",
+        "Related",
+        "Water a Snake Plant",
+        "References",
+        "rhs.org.uk",
+        "Reader Success",
+        "About This Article",
+        "Co-authored",
+        "Explore this Article",
+    ):
         assert pruned not in default.response, pruned
-    fewer = wikihow.Settings(pruned_sections=[*SETTINGS.pruned_sections, "Tips", "warnings"])
+    fewer = with_settings(pruned_sections=[*SETTINGS.pruned_sections, "Tips", "warnings"])
     assert fewer.pruned_sections == (*SETTINGS.pruned_sections, "Tips", "warnings")  # lists become tuples
     trimmed, _ = read_one(path, fewer)
     assert "## Tips" not in trimmed.response and "## Warnings" not in trimmed.response
-    keep_needs = wikihow.Settings(pruned_sections=[s for s in SETTINGS.pruned_sections if s != "Things You'll Need"])
+    keep_needs = with_settings(pruned_sections=[s for s in SETTINGS.pruned_sections if s != "Things You'll Need"])
     longer, _ = read_one(path, keep_needs)  # the page spells it with a curly apostrophe
     assert "## Things You’ll Need\n\n* New pot with a drainage hole\n* Cactus potting mix or perlite" in longer.response
 
@@ -233,20 +277,25 @@ def test_unknown_category_goes_to_the_bucket_or_is_skipped(tmp_path):
     )
     candidate, skipped = read_one(path)
     assert (candidate.group, candidate.meta["category"], candidate.meta["category_source"]) == (
-        "Uncategorized", "Uncategorized", "none")
+        "Uncategorized",
+        "Uncategorized",
+        "none",
+    )
     assert not skipped
-    candidate, skipped = read_one(path, wikihow.Settings(unknown_category=""))
+    candidate, skipped = read_one(path, with_settings(unknown_category=""))
     assert candidate is None and skipped == Counter({"unknown category": 1})
 
 
 def test_category_names_and_aliases_resolve():
-    categories = wikihow.load_categories("wikihow_categories.toml")
+    categories = load_categories("wikihow_categories.toml")
     assert len(categories.top_level) == 19
-    resolve = wikihow.resolve_category
+    resolve = resolve_category
     assert resolve(["Cars and Other Vehicles"], [], categories) == ("Cars & Other Vehicles", "breadcrumb")
     assert resolve(["Food-and-Entertaining"], [], categories) == ("Food and Entertaining", "breadcrumb")
     assert resolve(["Mystery"], ["Barbecue Fish", "Barbecue", "Food and Entertaining", "Camping"], categories) == (
-        "Food and Entertaining", "wgCategories")
+        "Food and Entertaining",
+        "wgCategories",
+    )
     assert resolve([], ["Title", "Pages Needing Attention", "WikiHow"], categories) == (None, "none")
 
 
@@ -254,11 +303,11 @@ def test_a_bad_category_map_is_an_input_error(tmp_path):
     bad = tmp_path / "categories.toml"
     bad.write_text('top_level = ["Travel"]\n[subcategories]\n"Hiking" = "Outdoors"\n')
     with pytest.raises(InputError, match=r"categories\.toml.*'Hiking' maps to 'Outdoors'"):
-        read_one(SAMPLES / "Press-Flowers.html", wikihow.Settings(category_map=str(bad)))
+        read_one(SAMPLES / "Press-Flowers.html", with_settings(category_map=str(bad)))
     with pytest.raises(InputError, match="category map not found"):
-        read_one(SAMPLES / "Press-Flowers.html", wikihow.Settings(category_map=str(tmp_path / "none.toml")))
+        read_one(SAMPLES / "Press-Flowers.html", with_settings(category_map=str(tmp_path / "none.toml")))
     inlined = {"top_level": ["Travel"], "aliases": {"Trips": "Travel"}}
-    candidate, _ = read_one(SAMPLES / "Press-Flowers.html", wikihow.Settings(category_map=inlined))
+    candidate, _ = read_one(SAMPLES / "Press-Flowers.html", with_settings(category_map=inlined))
     assert candidate.group == "Uncategorized"  # Hobbies and Crafts is not in this map
 
 
@@ -282,21 +331,30 @@ def test_an_html_file_that_is_no_wikihow_page_is_skipped(tmp_path):
 def test_csv_sections_join_into_one_article():
     candidates, skipped = read_all(SAMPLES / "wikihowAll.csv")
     assert [c.id for c in candidates] == [
-        "wikihow/Fold-a-Fitted-Sheet", "wikihow/Write-a-Thank-You-Note", "wikihow/Start-a-Compost-Pile"]
+        "wikihow/Fold-a-Fitted-Sheet",
+        "wikihow/Write-a-Thank-You-Note",
+        "wikihow/Start-a-Compost-Pile",
+    ]
     assert skipped == Counter({"headlines and paragraphs out of step": 1})
     sheet, note, compost = candidates
     assert sheet.prompt == "How to Fold a Fitted Sheet?"
     assert sheet.response.startswith(
-        "1. **Turn the sheet inside out and find two corners on a short side.** Hold the sheet by those corners")
+        "1. **Turn the sheet inside out and find two corners on a short side.** Hold the sheet by those corners"
+    )
     assert "## Method" not in sheet.response
     assert note.prompt == "How to Write a Thank-You Note?"  # glued section numbers 1, 2 joined
     assert note.response.startswith("## Method 1\n\n1. **Send the note within two weeks.**")
     assert "\n\n## Method 2\n\n1. **Say how you will use it" in note.response
     assert "\n\n## Method 2\n\n1. **Start with a layer of coarse browns.**" in compost.response
     assert compost.meta == {
-        "url": "https://www.wikihow.com/Start-a-Compost-Pile", "title": "How to Start a Compost Pile",
-        "category": "Uncategorized", "category_source": "none", "licence": "CC BY-NC-SA 3.0",
-        "format": "csv", "file": "wikihowAll.csv", "line": 34,
+        "url": "https://www.wikihow.com/Start-a-Compost-Pile",
+        "title": "How to Start a Compost Pile",
+        "category": "Uncategorized",
+        "category_source": "none",
+        "licence": "CC BY-NC-SA 3.0",
+        "format": "csv",
+        "file": "wikihowAll.csv",
+        "line": 34,
     }
 
 
@@ -310,12 +368,14 @@ def csv_row(headlines: list[str], title: str, paragraphs: list[str]) -> str:
 
 
 def test_csv_titles_with_digits_of_their_own_stay_whole(tmp_path):
-    text = CSV_HEADER + csv_row(["Open the file."], "How to Convert MP3", ["Use any player."]) + csv_row(
-        ["Open Settings."], "How to Use Windows 7", ["Click Start."]) + csv_row(
-        ["Open Settings."], "How to Use Windows 8", ["Click Start."])
+    text = (
+        CSV_HEADER
+        + csv_row(["Open the file."], "How to Convert MP3", ["Use any player."])
+        + csv_row(["Open Settings."], "How to Use Windows 7", ["Click Start."])
+        + csv_row(["Open Settings."], "How to Use Windows 8", ["Click Start."])
+    )
     candidates, _ = read_all(write_csv(tmp_path, text))
-    assert [c.prompt for c in candidates] == [
-        "How to Convert MP3?", "How to Use Windows 7?", "How to Use Windows 8?"]
+    assert [c.prompt for c in candidates] == ["How to Convert MP3?", "How to Use Windows 7?", "How to Use Windows 8?"]
 
 
 def test_csv_duplicate_titles_are_counted(tmp_path):
@@ -328,9 +388,9 @@ def test_csv_duplicate_titles_are_counted(tmp_path):
 
 def test_csv_category_bucket_is_a_setting(tmp_path):
     path = write_csv(tmp_path, CSV_HEADER + csv_row(["Boil water."], "How to Make Tea", ["Use fresh water."]))
-    candidates, _ = read_all(path, wikihow.Settings(csv_category="wikiHow (no category)"))
+    candidates, _ = read_all(path, with_settings(csv_category="wikiHow (no category)"))
     assert candidates[0].group == "wikiHow (no category)"
-    candidates, skipped = read_all(path, wikihow.Settings(csv_category=""))
+    candidates, skipped = read_all(path, with_settings(csv_category=""))
     assert candidates == [] and skipped == Counter({"unknown category": 1})
 
 
@@ -405,8 +465,20 @@ def test_every_real_page_gives_one_clean_candidate_with_its_category():
         assert candidate.meta["category_source"] == "breadcrumb"
         assert isinstance(candidate.meta["article_id"], int)
         text = candidate.response
-        for gone in ("Research source", "Expert Source", "Trustworthy Source", "[1]", "http", "<", "Helpful",
-                     "Advertisement", "Submit a Tip", "Community Q&A", "Related wikiHows", "Co-authored"):
+        for gone in (
+            "Research source",
+            "Expert Source",
+            "Trustworthy Source",
+            "[1]",
+            "http",
+            "<",
+            "Helpful",
+            "Advertisement",
+            "Submit a Tip",
+            "Community Q&A",
+            "Related wikiHows",
+            "Co-authored",
+        ):
             assert gone not in text, (name, gone)
         assert 3000 <= len(text) <= 20000, (name, len(text))
         assert "\n\n## " in text and "\n1. **" in text

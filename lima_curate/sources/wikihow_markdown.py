@@ -1,0 +1,119 @@
+"""A saved wikiHow page's body -> the response's markdown: the markup core's lines layout with
+wikiHow's rules, over the sections the page is made of.
+
+The body (``#bodyContent``) is ``div.section`` elements: ``#intro`` (a byline, a table of contents, an
+image, then the intro paragraphs in ``#mf-section-0``), one ``div.section.steps`` per method or part
+(an ``h2``/``h3`` holding ``Method 2 of 3:`` in ``div.altblock`` and the name in ``span.mw-headline``,
+then ``<ol>`` lists whose items hold ``div.step``), then sections named by their ``span.mw-headline``
+(Ingredients, Tips, Warnings, Things You'll Need, References, ...). The response is the intro's
+paragraphs, each method or part as ``## Method 1: Name`` (``## Part 1: Name``; no heading for a single
+unnamed list of steps) over its steps ``1. **Headline.** Rest of the step.`` numbered across the
+method's lists, then every other section not pruned as ``## Heading`` over its blocks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Iterable
+
+from lxml import etree
+
+from .. import markup
+from .wikihow_categories import normal_name
+
+# Elements that never carry article text: media, scripts, ads, citation markers with their pop-ups,
+# step numbers (the markdown numbers the steps), vote buttons and forms.
+SKIPPED_TAGS = frozenset(
+    "script style noscript img picture source video audio svg iframe input button form textarea select map object embed".split()
+)
+SKIPPED_CLASSES = frozenset(
+    "reference ts_popup mwimg image_details video-player m-video step_num checkmark clearall altblock wh_ad_inner"
+    " wh_vote_container addTipElement qz_container qy_cta stepanchor expert_coauthor article_byline".split()
+)
+
+# One line per paragraph, item and cell; sub-headings at level 3 under the response's ## sections;
+# a link whose text is a bare URL keeps the sentence whole as the site's host name.
+WIKIHOW = markup.Rules(
+    layout=markup.LINES,
+    skipped_tags=SKIPPED_TAGS,
+    skipped_classes=SKIPPED_CLASSES,
+    skip_hidden=True,
+    containers=frozenset({"body", "div", "section", "blockquote"}),  # body: a fragment given to html_to_markdown
+    block_children=frozenset({"p", "ul", "ol", "table", "div", "h3", "h4"}),
+    spaced_tags=frozenset({"p", "div", "li", "ul", "ol", "h2", "h3", "h4", "tr", "td", "th", "table"}),
+    headings={tag: 3 for tag in ("h2", "h3", "h4", "h5", "h6")},
+    bullet="*",
+    url_links_as_hosts=True,
+    fraction_class="frac",
+    table_header="first row",
+    table_pipe="/",
+)
+STEPS = dataclasses.replace(WIKIHOW, step_class="step")  # a method's or part's lists of steps
+
+SECTION_NUMBER = re.compile(r"\b(Method|Part)\s*(\d+)\b")
+
+
+def page_markdown(sections: Iterable[etree._Element], pruned_sections: Iterable[str]) -> str:
+    """The intro, every method or part with its numbered steps, and the sections not pruned."""
+    pruned = {normal_name(name) for name in pruned_sections}
+    blocks: list[str] = []
+    for section in sections:
+        kind = section_kind(section)
+        if kind == "intro":
+            blocks.extend(intro_blocks(section))
+        elif kind == "steps":
+            blocks.extend(steps_blocks(section))
+        elif kind is not None and normal_name(kind) not in pruned:
+            blocks.extend(other_blocks(section, kind))
+    return "\n\n".join(block for block in blocks if block.strip())
+
+
+def section_kind(section: etree._Element) -> str | None:
+    """ "intro", "steps", the heading of any other section, or None for sections without one."""
+    if section.get("id") == "intro":
+        return "intro"
+    if markup.has_class(section, "steps"):
+        return "steps"
+    headline = first_with_class(section, "mw-headline")
+    return markup.collapse(markup.text_content(headline, " ")) if headline is not None else None
+
+
+def intro_blocks(section: etree._Element) -> list[str]:
+    """The intro's paragraphs; its byline, table of contents and image are not article text."""
+    text = next((node for node in section.iterdescendants() if node.get("id") == "mf-section-0"), section)
+    return markup.blocks([child for child in text if child.tag in ("p", "ul", "ol", "table")], WIKIHOW)
+
+
+def steps_blocks(section: etree._Element) -> list[str]:
+    """A method's or part's heading over its steps (and whatever else its text holds)."""
+    heading = next(section.iterdescendants("h2", "h3"), None)
+    blocks = [steps_heading(heading)] if heading is not None else []
+    content = first_with_class(section, "section_text")
+    return blocks + markup.blocks(list(content if content is not None else section), STEPS)
+
+
+def steps_heading(heading: etree._Element) -> str:
+    """``## Method 2: Fillets`` / ``## Part 1: ...``; a single unnamed list of steps gets no heading."""
+    headline = first_with_class(heading, "mw-headline")
+    name = markup.collapse(markup.text_content(headline, " ")) if headline is not None else ""
+    altblock = first_with_class(heading, "altblock")
+    number = SECTION_NUMBER.search(markup.collapse(markup.text_content(altblock, " "))) if altblock is not None else None
+    if number:
+        label = f"{number.group(1)} {number.group(2)}"
+        return f"## {label}: {name}" if name else f"## {label}"
+    return f"## {name}" if name and normal_name(name) != "steps" else ""
+
+
+def other_blocks(section: etree._Element, heading: str) -> list[str]:
+    """A kept section (Tips, Warnings, Ingredients, ...) as ``## Heading`` over its blocks."""
+    content = first_with_class(section, "section_text")
+    if content is None:
+        return []
+    blocks = markup.blocks(markup.content(content), WIKIHOW)
+    return [f"## {heading}", *blocks] if blocks else []
+
+
+def first_with_class(element: etree._Element, name: str) -> etree._Element | None:
+    """The first element below ``element`` (in document order) with class ``name``."""
+    return next((node for node in element.iterdescendants() if markup.has_class(node, name)), None)
