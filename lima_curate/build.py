@@ -10,7 +10,8 @@
    independent of the worker count and the executor.
 4. publishing the set is ``publish.py``'s.
 
-``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``.
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. Just over 400 lines:
+the stages read best top to bottom in one file.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class ShortfallError(Exception):
 
 @dataclass
 class Build:
+    """The set to publish, the whole picks by subset (ablations read them), shortfalls and warnings to show."""
+
     outputs: Outputs
     chosen: dict[str, list[Candidate]]
     shortfalls: dict[str, tuple[int, int]] = field(default_factory=dict)  # subset -> (quota, eligible)
@@ -80,6 +83,7 @@ class Execution:
 
 
 def expand_inputs(inputs: Iterable[tuple[str, Path]]) -> list[Unit]:
+    """``--input`` pairs -> units in registry order, then path: the order every later stage relies on."""
     units = set()
     order = sources.names()
     for source, path in inputs:
@@ -145,6 +149,7 @@ class Pools:
 
 
 def gather(shards: list[Shards]) -> Pools:
+    """Read every unit's survivors back into one pool, refusing an id two inputs share."""
     first: dict[str, Path] = {}
     kept: list[Candidate] = []
     held_out: dict[str, list[Candidate]] = defaultdict(list)
@@ -171,6 +176,7 @@ def gather(shards: list[Shards]) -> Pools:
 
 
 def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
+    """Stage 3 over the survivors: dedup, decontaminate, sample; ``ShortfallError`` unless ``allow_short``."""
     pools = gather(shards)
     rejects: list[dict[str, Any]] = []
 

@@ -87,6 +87,7 @@ def _validator() -> Any:
 
 
 def digest(data: bytes) -> str:
+    """sha256 in hex: the one form of every digest a card records (the manifest's, and each file's under ``files``)."""
     return hashlib.sha256(data).hexdigest()
 
 

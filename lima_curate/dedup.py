@@ -98,6 +98,8 @@ def duplicate_of(candidate: Candidate, seen: dict[str, Candidate], known: tuple[
 
 @dataclass(frozen=True)
 class HeldOutPrompt:
+    """A dev or test prompt reduced to what the contamination check compares: its n-grams."""
+
     id: str
     split: str
     ngrams: frozenset[str]
@@ -105,6 +107,7 @@ class HeldOutPrompt:
 
 
 def word_ngrams(words: Sequence[str], n: int) -> set[str]:
+    """Every run of ``n`` consecutive words, joined by spaces; none when there are fewer than ``n``."""
     return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
@@ -124,6 +127,7 @@ def grams_within(words: Sequence[str], n: int, vocabulary: set[str], first: set[
 
 
 def held_out_prompts(held_out: dict[str, list[Candidate]], n: int) -> list[HeldOutPrompt]:
+    """The held-out prompts with words, in split then id order; a prompt under ``n`` words is one n-gram."""
     prompts = []
     for split in sorted(held_out):
         for candidate in sorted(held_out[split], key=lambda c: c.id):

@@ -34,6 +34,8 @@ def run_tasks(
     ray_address: str | None = None,
     on_done: Callable[[Shards], None] = lambda shards: None,
 ) -> list[Shards]:
+    """Every task's shards in task order, ``on_done`` called as each arrives; one worker (or one
+    task) runs here, with no pool to start."""
     if executor == "ray":
         return run_on_ray(tasks, workers, ray_address, on_done)
     if executor != "local":
@@ -51,6 +53,7 @@ def run_tasks(
 
 
 def run_in_pool(tasks: Sequence[Task], workers: int, on_done: Callable[[Shards], None]) -> list[Shards]:
+    """The tasks in a forkserver pool; a dead worker is reported as its unit's ``InputError``."""
     units: list[Unit] = [task[0] for task in tasks]
     context = get_context("forkserver")
     # Workers fork from a server that has already imported the readers they need: no fork of a

@@ -18,11 +18,15 @@ from .manifest import DEV, ELIGIBLE, MANIFEST, REJECTS, TEST
 
 @dataclass(frozen=True)
 class Answer:
+    """The verdict (for scripts and tests) and the sentence shown to the user."""
+
     verdict: str  # chosen, not drawn, rejected, held out, unknown
     text: str
 
 
 def explain(example_id: str, folder: Path) -> Answer:
+    """What became of ``example_id`` in the set at ``folder`` (or its manifest): rejects first, then
+    the eligible table, then the held-out files."""
     folder = Path(folder)
     if folder.name == MANIFEST:
         folder = folder.parent
@@ -47,6 +51,7 @@ def explain(example_id: str, folder: Path) -> Answer:
 
 
 def lookup(path: Path, example_id: str) -> list[dict]:
+    """The rows of a set's Parquet table with this id; a missing or damaged table is an ``InputError``."""
     if not path.is_file():
         raise InputError(path, "missing: the set is incomplete or was written by an older lima-curate")
     import pyarrow.parquet as pq
@@ -58,6 +63,7 @@ def lookup(path: Path, example_id: str) -> list[dict]:
 
 
 def held_out(path: Path, example_id: str) -> bool:
+    """Whether a dev or test file holds the id (a set without that file holds none)."""
     if not path.is_file():
         return False
     with open(path, encoding="utf-8") as handle:

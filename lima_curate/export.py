@@ -33,6 +33,8 @@ def gair_name(source: str) -> str:
 
 @dataclass(frozen=True)
 class Written:
+    """What ``export`` reports: where it wrote, in which format, how many examples, and why others were left out."""
+
     path: Path
     format: str
     written: int
@@ -70,6 +72,7 @@ def alternates(messages: list[dict[str, str]]) -> bool:
 
 
 def to_gair(example: dict[str, Any]) -> dict[str, Any] | str:
+    """A GAIR/lima row (turns as bare strings, the source in GAIR's naming), or why it cannot be one."""
     if not alternates(example["messages"]):
         return "roles do not alternate user/assistant"
     meta = example.get("meta") or {}
@@ -81,6 +84,7 @@ def to_gair(example: dict[str, Any]) -> dict[str, Any] | str:
 
 
 def to_sharegpt(example: dict[str, Any]) -> dict[str, Any] | str:
+    """A ShareGPT row (human/gpt/system turns, the id kept), or why it cannot be one."""
     turns = []
     for message in example["messages"]:
         if message["role"] not in SHAREGPT_FROM:
@@ -90,6 +94,7 @@ def to_sharegpt(example: dict[str, Any]) -> dict[str, Any] | str:
 
 
 def to_alpaca(example: dict[str, Any]) -> dict[str, Any] | str:
+    """An Alpaca row (instruction and output, input empty), or why it cannot be one."""
     messages = example["messages"]
     if len(messages) != 2 or not alternates(messages):
         return "not a single user/assistant turn (Alpaca is single-turn)"
@@ -123,6 +128,8 @@ def export(path: Path, to: str, dest: Path, fmt: str | None = None) -> Written:
 
 
 def write_json_format(examples, convert, dest: Path, to: str) -> Written:
+    """The converted rows as JSON lines, or as one JSON array when ``dest`` ends in ``.json``; a row
+    ``convert`` answers with a string is skipped and counted under that reason."""
     as_array = dest.suffix == ".json"
     written, skipped = 0, Counter()
     with atomic_file(dest) as temp, open(temp, "w", encoding="utf-8", newline="\n") as out:
@@ -142,6 +149,7 @@ def write_json_format(examples, convert, dest: Path, to: str) -> Written:
 
 
 def parquet_schema():
+    """The export's Parquet schema, fixed so that an empty set still writes a readable file."""
     import pyarrow as pa
 
     message = pa.struct([("role", pa.string()), ("content", pa.string())])
@@ -150,6 +158,7 @@ def parquet_schema():
 
 
 def write_parquet(examples, path: Path, batch_size: int = 1024) -> int:
+    """Stream the examples' rows into ``path`` in batches (memory stays flat); the count written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

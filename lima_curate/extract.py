@@ -19,6 +19,8 @@ questions fail the score gate, and none of them ever crosses a process boundary 
 
 The cache key covers everything the shards depend on: the unit's names and bytes, the reader's
 version and settings, the source's filter settings, the seed and the tool's version.
+
+Just over 400 lines, one concern: one unit's cache entry (its key, its shards, the stage writing them).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class Survivor:
 
 @dataclass(frozen=True)
 class Unit:
+    """What one worker reads on its own: a source and one of the paths its reader's ``units`` gave."""
+
     source: str
     path: Path
 
@@ -97,6 +101,7 @@ def files_of(unit: Unit, settings: Any) -> list[Path]:
 
 
 def reader_settings(unit: Unit, recipe: Recipe) -> Any:
+    """The recipe's settings for the unit's source, or the reader's defaults when it has no table."""
     return recipe.sources.get(unit.source) or sources.get(unit.source).Settings()
 
 
@@ -111,6 +116,8 @@ def hashed_files(unit: Unit, recipe: Recipe, memo: Path | None = None) -> tuple[
 
 
 def remembered_sha256(path: Path, memo: Path) -> tuple[int, str]:
+    """``file_sha256``, remembered under ``memo/hashes`` by size, mtime, inode and device, so that a warm
+    build of a large dump does not read every byte again."""
     stat = path.stat()
     stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev]
     entry = memo / "hashes" / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]}.json"
@@ -129,6 +136,8 @@ def remembered_sha256(path: Path, memo: Path) -> tuple[int, str]:
 
 
 def cache_key(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...]) -> str:
+    """The shards' name in the cache: a digest of everything they depend on; whatever it left out
+    could serve stale shards."""
     module = sources.get(unit.source)
     chain = recipe.filters.get(unit.source)
     material = canonical_json(
@@ -164,6 +173,7 @@ def _plain(value: Any) -> Any:
 
 
 def shard_paths(shard_dir: Path, unit: Unit, key: str) -> tuple[Path, Path, Path]:
+    """Survivors, rejects and marker of one cache entry, side by side under the source's folder."""
     base = shard_dir / unit.source / key
     return base.with_suffix(".survivors.parquet"), base.with_suffix(".rejects.parquet"), base.with_suffix(".json")
 
@@ -194,12 +204,14 @@ class ParquetRows:
         self.count = 0
 
     def add(self, row: dict[str, Any]) -> None:
+        """Buffer a row; a full batch goes to the file."""
         self.buffer.append(row)
         self.count += 1
         if len(self.buffer) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
+        """Write the buffered rows as one record batch."""
         import pyarrow as pa
 
         if self.buffer:
@@ -208,6 +220,7 @@ class ParquetRows:
             self.buffer = []
 
     def close(self) -> None:
+        """Write the rest and the footer: the file cannot be read before this."""
         self.flush()
         self.writer.close()
 
@@ -248,6 +261,7 @@ def texts(paths: list[Path]) -> Iterator[Candidate]:
 
 
 def rows_with_ids(paths: list[Path], ids: set[str] | None, columns: list[str]) -> Iterator[dict[str, Any]]:
+    """Some columns of the shards' rows whose id is in ``ids`` (every row when None), one batch in memory at a time."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -270,9 +284,11 @@ class SurvivorWriter:
 
     @property
     def count(self) -> int:
+        """Survivors added so far, written or still waiting for their batch."""
         return self.rows.count + len(self.pending)
 
     def add(self, candidate: Candidate, held_out: bool = False) -> None:
+        """Queue a survivor for the next bulk hashing; a held-out one is written at once, with no dedup attributes."""
         if held_out:  # held-out prompts are never deduplicated, only matched against
             self.flush()
             self.rows.add({**candidate.to_row(), "url": candidate.meta.get("url", ""), "split": candidate.meta["split"],
@@ -283,6 +299,7 @@ class SurvivorWriter:
             self.flush()
 
     def flush(self) -> None:
+        """Compute the queued survivors' exact keys and MinHash signatures in bulk, and write them."""
         from .dedup import exact_keys, signature_bytes, signatures
 
         if not self.pending:
@@ -296,11 +313,13 @@ class SurvivorWriter:
         self.pending = []
 
     def close(self) -> None:
+        """Write the queued survivors and finish the shard."""
         self.flush()
         self.rows.close()
 
 
 def reject_row(candidate: Candidate, decision: Decision) -> dict[str, Any]:
+    """A row of ``rejects.parquet``, for a filter's decision in a worker and a cross-unit check's in the build alike."""
     return {
         "id": candidate.id,
         "source": candidate.source,
@@ -380,6 +399,8 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
             "survivors": survivors.count,
             "rejects": rejects.count,
         }
+        # Not manifest.atomic_file: the two shards are one cache entry, made valid by the marker written
+        # after both (cached_shards); two plain renames keep that order in sight.
         os.replace(survivors_temp, survivors_path)
         os.replace(rejects_temp, rejects_path)
         write_json_atomic(marker, counts)

@@ -22,6 +22,9 @@ from .records import Candidate
 
 @dataclass(frozen=True)
 class Decision:
+    """A verdict kept apart from what was measured: ``score`` goes to the card and the rejects either
+    way, ``reason`` says in words why a candidate was dropped ("" when kept). Dedup checks give one too."""
+
     keep: bool
     filter: str
     score: float
@@ -33,7 +36,9 @@ class Filter(Protocol):
 
     name: ClassVar[str]
 
-    def __call__(self, candidate: Candidate) -> Decision: ...
+    def __call__(self, candidate: Candidate) -> Decision:
+        """Judge one candidate: keep or drop, with the score measured either way."""
+        ...
 
 
 FILTERS: dict[str, type[Filter]] = {}
@@ -57,9 +62,11 @@ class Chain:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The filters' names in the order they run."""
         return tuple(f.name for f in self.filters)
 
     def get(self, name: str) -> Any | None:
+        """The filter called ``name``, or None when this chain does not run it (a reader may need its threshold)."""
         return next((f for f in self.filters if f.name == name), None)
 
 
@@ -75,6 +82,7 @@ def judge(candidate: Candidate, chain: Iterable[Filter]) -> tuple[Decision | Non
 
 
 def kept(name: str, score: float) -> Decision:
+    """A keep that still records the score (it lands in ``meta.filter_scores``)."""
     return Decision(True, name, score, "")
 
 
@@ -90,6 +98,7 @@ class AnswerScore:
     min_score: int
 
     def __call__(self, candidate: Candidate) -> Decision:
+        """Score: the answer's votes (0 when the reader recorded none)."""
         score = candidate.meta.get("answer_score", 0)
         if score >= self.min_score:
             return kept(self.name, score)
@@ -104,6 +113,7 @@ class OpenQuestion:
     name: ClassVar[str] = "open_question"
 
     def __call__(self, candidate: Candidate) -> Decision:
+        """Score: 1 for a closed question, 0 for an open one."""
         closed = bool(candidate.meta.get("closed"))
         return Decision(not closed, self.name, float(closed), "question was closed" if closed else "")
 
@@ -127,6 +137,7 @@ class SelfContainedTitle:
         object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
 
     def __call__(self, candidate: Candidate) -> Decision:
+        """Judges ``meta.title``, or the prompt when a source has no separate title."""
         title = candidate.meta.get("title", candidate.prompt)
         found = self.pattern.findall(title) if self.pattern else []
         words = len(title.split())
@@ -147,6 +158,7 @@ class Length:
     max_chars: int
 
     def __call__(self, candidate: Candidate) -> Decision:
+        """Score: the response's length in characters; both bounds are inclusive."""
         n = len(candidate.response)
         if n < self.min_chars:
             return Decision(False, self.name, n, f"response has {n} characters < {self.min_chars}")
@@ -175,6 +187,7 @@ class FirstPerson:
         object.__setattr__(self, "capital_i", re.compile(r"(?<![\w'’])I(?![\w'’])") if "I" in self.words else None)
 
     def __call__(self, candidate: Candidate) -> Decision:
+        """Score: the first-person words found in the response's prose."""
         prose = strip_code(candidate.response)
         found = [w for w in self.pattern.findall(prose) if not (len(w) > 1 and w.isupper())] if self.pattern else []
         if self.capital_i is not None:
@@ -197,6 +210,7 @@ class OtherAnswers:
         object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
 
     def __call__(self, candidate: Candidate) -> Decision:
+        """Score: the references found in the response's prose."""
         found = self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
         if not found:
             return kept(self.name, 0)

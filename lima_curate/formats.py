@@ -196,6 +196,8 @@ def read_examples(path: Path, fmt: str | None = None) -> Iterator[dict[str, Any]
 
 
 def from_manifest(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
+    """A manifest line (or Parquet/HF row, meta as JSON text) checked by the contract; a bare chat row
+    (``{"messages": [...]}``, as TRL writes them) is taken too, its provenance marked unknown."""
     missing = [key for key in MANIFEST_KEYS if key not in row]
     if "messages" in row and not ("id" in row and "subset" in row):
         # a bare chat row ({"messages": [...]}, as TRL writes them): no provenance at all
@@ -216,6 +218,8 @@ def from_manifest(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
 
 
 def from_gair(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
+    """A GAIR/lima row: its bare turns become user and assistant in turn, and its ``source`` maps to
+    ours through the registry's GAIR names (flagged unknown where it maps to none)."""
     conversations = row["conversations"]
     if not all(isinstance(turn, str) for turn in conversations):
         raise InputError(path, "conversations must be a list of strings", number)
@@ -233,6 +237,7 @@ def from_gair(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
 
 
 def from_sharegpt(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
+    """A ShareGPT row; a turn from anyone but human, gpt or system is an error, not a guess."""
     messages = []
     for index, turn in enumerate(row["conversations"]):
         if not isinstance(turn, dict) or not isinstance(turn.get("value"), str):
@@ -246,6 +251,7 @@ def from_sharegpt(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
 
 
 def from_alpaca(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
+    """An Alpaca row: its ``history`` pairs first, then instruction and input as one user turn."""
     fields = [row.get("instruction"), row.get("input") or "", row.get("output")]
     if not all(isinstance(value, str) for value in fields):
         raise InputError(path, "instruction, input and output must be strings", number)
@@ -262,6 +268,7 @@ def from_alpaca(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
 
 
 def checked_messages(messages: Any, path: Path, number: int) -> list[dict[str, str]]:
+    """A bare chat row's messages, each with string role and content, other keys dropped."""
     if not isinstance(messages, list) or not messages:
         raise InputError(path, "messages must be a non-empty list", number)
     for index, message in enumerate(messages):
@@ -295,6 +302,8 @@ def diversity_unit(example: dict[str, Any]) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Imported:
+    """What ``import`` reports: the manifest written, the format it was read as, and its card."""
+
     manifest: Path
     format: str
     card: dict[str, Any]

@@ -28,10 +28,12 @@ TEST = "test.jsonl"
 
 
 def card_path(manifest: Path) -> Path:
+    """A manifest's card is found by sitting beside it, whatever the manifest is called."""
     return manifest.with_name(CARD)
 
 
 def jsonl_bytes(lines: Iterable[str]) -> bytes:
+    """A JSONL file's exact bytes: UTF-8, every line (the last too) ending in one ``\\n``."""
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
@@ -68,6 +70,7 @@ def atomic_file(dest: Path) -> Iterator[Path]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` through :func:`atomic_file`, synced to disk before it replaces ``path``."""
     with atomic_file(path) as temp, open(temp, "wb") as handle:
         handle.write(data)
         handle.flush()
@@ -100,6 +103,8 @@ def card_bytes(card: dict[str, Any]) -> bytes:
 
 
 def read_card(manifest: Path) -> dict[str, Any]:
+    """The card beside a manifest, refused (``InputError``) when missing, not JSON, of another schema,
+    or lacking what a rebuild needs (an imported set's card needs no recipe or inputs)."""
     path = card_path(manifest)
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
@@ -135,6 +140,8 @@ def read_manifest(path: Path) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Drift:
+    """How a rebuilt manifest differs from the one on disk, by id (each list sorted)."""
+
     added: list[str]
     removed: list[str]
     changed: list[str]

@@ -29,6 +29,7 @@ FORMER_SET_FILES = ("rejects.jsonl",)  # written by earlier versions in place of
 
 
 def lock_path(out_dir: Path) -> Path:
+    """The lock sits beside ``--out``, not in it: the folder itself is swapped out under a build."""
     return out_dir.parent / f".{out_dir.name}.lock"
 
 
@@ -86,6 +87,8 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
 
 
 def write_file(path: Path, data: bytes) -> str:
+    """One file of the staging folder, on disk before the swap (the swap, not this write, is atomic);
+    returns its sha256."""
     with open(path, "wb") as handle:
         handle.write(data)
         handle.flush()
@@ -102,6 +105,7 @@ def write_rejects(path: Path, outputs: Outputs) -> str:
 
 
 def write_eligible(path: Path, outputs: Outputs) -> str:
+    """Where every eligible candidate stood in its group's order (``why`` reads it); returns its sha256."""
     from .extract import ELIGIBLE_COLUMNS
 
     return write_parquet(path, ELIGIBLE_COLUMNS, [], outputs.eligible)
@@ -168,6 +172,7 @@ def remove_set_folder(folder: Path) -> None:
 
 
 def sync_folder(folder: Path) -> None:
+    """fsync a folder, so that the renames in it survive a power cut."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

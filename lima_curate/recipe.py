@@ -66,6 +66,8 @@ class Decontam:
 
 @dataclass(frozen=True)
 class Recipe:
+    """A validated recipe: every number a build uses, plus the merged tables the card records."""
+
     path: Path
     name: str
     version: str
@@ -80,6 +82,7 @@ class Recipe:
 
     @property
     def sha256(self) -> str:
+        """The digest of the resolved tables: what the card's ``recipe_sha256`` records."""
         return hashlib.sha256(canonical_json(self.resolved).encode("utf-8")).hexdigest()
 
 
@@ -109,6 +112,7 @@ def variant(recipe: Recipe, name: str, changes: dict[str, Any]) -> Recipe:
 
 
 def read_data_file(path: Path) -> dict[str, Any]:
+    """A TOML data file a recipe names (the wikiHow category map), read as is, to be inlined."""
     return _read_toml(path)
 
 

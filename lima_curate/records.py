@@ -40,6 +40,7 @@ class Candidate:
 
     @property
     def prompt(self) -> str:
+        """The first turn: what exact dedup and the contamination check compare ("" with no messages)."""
         return self.messages[0]["content"] if self.messages else ""
 
     @property
@@ -64,6 +65,7 @@ class Candidate:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Candidate:
+        """The inverse of :meth:`to_row` (a shard's row read back whole)."""
         return cls(
             id=row["id"],
             source=row["source"],

@@ -35,6 +35,8 @@ def group_weights(sizes: dict[str, int], temperature: float) -> dict[str, float]
 
 
 def ordered_groups(pool: Iterable[Candidate], how: Sampling, seed: int, subset: str) -> dict[str, list[Candidate]]:
+    """Each group's members in the order they are drawn: rank first (ties by id), or a seeded shuffle
+    when ``within = "random"``; independent of the pool's order, so of workers and executors."""
     groups: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in pool:
         groups[candidate.group].append(candidate)

@@ -125,6 +125,7 @@ class _Process:
         _widen(self.process.stdout, QUEUE_BLOCKS * block)
 
     def blocks(self) -> Iterator[bytes]:
+        """The member's bytes in blocks; a non-zero exit is an ``InputError`` quoting 7-Zip, after the last block."""
         read = self.process.stdout.read
         while data := read(self.block):
             yield data
@@ -141,6 +142,7 @@ class _Process:
         return "; ".join([*kept, f"7z exit status {status}"])[-500:]
 
     def close(self) -> None:
+        """Kill 7-Zip if the caller left early, and reap it (no zombie, no open pipe)."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -204,12 +206,14 @@ class _Py7zrThread:
         self.queue.put(outcome)
 
     def blocks(self) -> Iterator[bytes]:
+        """The member's bytes in blocks, as the thread queues them; its failure is raised here, in the caller's thread."""
         while (item := self.queue.get()) is not _END:
             if isinstance(item, BaseException):
                 raise _damaged(self.archive, item)
             yield item
 
     def close(self) -> None:
+        """Stop the thread at its next read or write, waiting at most ``JOIN_SECONDS`` for it."""
         self.stop.set()
         # Emptying the queue once frees a writer blocked on it; it then sees the stop before its next put.
         while True:
@@ -221,17 +225,22 @@ class _Py7zrThread:
 
 
 class _StoppableFile(io.FileIO):
+    """The archive as py7zr reads it, with a stop flag checked before every read."""
+
     def __init__(self, path: Path, stop: threading.Event):
         super().__init__(path, "rb")
         self.stop = stop
 
     def read(self, size: int = -1) -> bytes:
+        """Read on, or raise ``_Stopped`` once the caller has left (py7zr's extraction then ends)."""
         if self.stop.is_set():
             raise _Stopped
         return super().read(size)
 
 
 class _QueueWriter(py7zr.io.Py7zIO):
+    """The write-only file py7zr extracts into: its output goes to the queue in blocks."""
+
     def __init__(self, blocks: queue.Queue, block: int, stop: threading.Event):
         self.blocks = blocks
         self.block = block
@@ -239,6 +248,7 @@ class _QueueWriter(py7zr.io.Py7zIO):
         self.length = 0
 
     def write(self, data: bytes | bytearray) -> int:
+        """Queue ``data`` in blocks, waiting while the queue is full; raises ``_Stopped`` once the caller has left."""
         view = memoryview(data)
         for start in range(0, len(view), self.block):
             if self.stop.is_set():
@@ -248,15 +258,18 @@ class _QueueWriter(py7zr.io.Py7zIO):
         return len(data)
 
     def read(self, size: int | None = None) -> bytes:
+        """Nothing: what was written is already on the queue (py7zr's abstract interface asks for it)."""
         return b""
 
     def seek(self, offset: int, whence: int = 0) -> int:
+        """A no-op: the output is a stream, written once from the start."""
         return 0
 
     def flush(self) -> None:
-        pass
+        """A no-op: every block is on the queue as soon as it is written."""
 
     def size(self) -> int:
+        """Bytes written so far."""
         return self.length
 
 
@@ -267,4 +280,5 @@ class _Factory(py7zr.io.WriterFactory):
         self.writer = writer
 
     def create(self, filename: str) -> py7zr.io.Py7zIO:
+        """The queue's writer, whatever the name."""
         return self.writer

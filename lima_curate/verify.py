@@ -42,6 +42,9 @@ from .records import canonical_json
 
 @dataclass
 class Report:
+    """``ok`` only when the rebuild matches byte for byte; otherwise what differs: the manifest's lines
+    (``drift``), the inputs (missing or changed files), and anything else of the set."""
+
     ok: bool
     digest: str
     drift: Drift
@@ -50,6 +53,8 @@ class Report:
 
 
 def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Report:
+    """Rebuild a set from the recipe and inputs its card records, never from a cache, and compare it
+    with the files on disk; a missing input ends the check before any rebuild."""
     manifest = Path(manifest)
     card = read_card(manifest)
     if card.get("imported"):
@@ -103,6 +108,7 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
 
 
 def parquet_writers() -> dict:
+    """The set's Parquet files and the writers that rebuild them, the very ones publishing uses."""
     from .publish import write_eligible, write_rejects
 
     return {REJECTS: write_rejects, ELIGIBLE: write_eligible}
@@ -157,6 +163,7 @@ def set_problems(folder: Path, card: dict) -> list[str]:
 
 
 def input_problem(file: Path, recorded: dict) -> str | None:
+    """How an input file differs from the card's record (missing, size, then sha256), or None."""
     if not file.is_file():
         return f"{file}: missing"
     size, sha = file_sha256(file)

@@ -164,6 +164,7 @@ class ResidualDropout:
         self.rate = rate
 
     def __call__(self, module, args, output):
+        """The output with dropout applied while training (a tuple's first item only), else unchanged."""
         import torch.nn.functional as F
 
         if self.rate == 0.0 or not module.training:

@@ -82,6 +82,7 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
 
 
 def decode_line(raw: bytes, unit: Path, number: int) -> str:
+    """A line as UTF-8 text (an error names the line); a byte order mark is allowed on the first only."""
     text = decode_utf8(raw, unit, number)
     return text.removeprefix("\ufeff") if number == 1 else text
 

@@ -38,16 +38,24 @@ class ChainSettings(Protocol):
     """The recipe's ``chain_*`` settings the turn rules read (the reader's frozen ``Settings`` has them)."""
 
     @property
-    def chain_min_chars(self) -> int: ...
+    def chain_min_chars(self) -> int:
+        """Characters a follow-up turn must keep after cleaning, or the chain ends before it."""
+        ...
 
     @property
-    def chain_min_words(self) -> int: ...
+    def chain_min_words(self) -> int:
+        """Words a turn must have besides courtesy phrases (so "Thanks, got it!" is no turn)."""
+        ...
 
     @property
-    def chain_max_follow_ups(self) -> int: ...
+    def chain_max_follow_ups(self) -> int:
+        """Follow-up pairs (asker, answerer) kept after the answer."""
+        ...
 
     @property
-    def chain_courtesy_phrases(self) -> tuple[str, ...]: ...
+    def chain_courtesy_phrases(self) -> tuple[str, ...]:
+        """Phrases that do not count towards ``chain_min_words``."""
+        ...
 
 
 @dataclass(slots=True)

@@ -104,6 +104,8 @@ def train_task_names(split_file: Path) -> set[str]:
 
 
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
+    """A seeded sample of an English generation task's usable instances (``instances_per_task`` at
+    most), in instance-id order; a task that does not qualify is counted in ``skipped`` once."""
     task = load_task(unit)
     name = unit.stem
     if not is_english(task, settings.languages):
@@ -147,6 +149,7 @@ def load_task(path: Path) -> dict[str, Any]:
 
 
 def is_list_of_strings(value: Any) -> bool:
+    """The shape of a task's definition, categories, languages and outputs."""
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
@@ -176,6 +179,7 @@ def usable_instances(instances: list[Any], skipped: Counter) -> list[dict[str, A
 
 
 def is_well_formed(instance: Any) -> bool:
+    """An object with a non-empty string id, a string input and a list of string outputs."""
     return (
         isinstance(instance, dict)
         and isinstance(instance.get("id"), str)

@@ -12,19 +12,29 @@ class StoryRules(Protocol):
     readers need not import the source module that imports them)."""
 
     @property
-    def prompt_types(self) -> tuple[str, ...]: ...
+    def prompt_types(self) -> tuple[str, ...]:
+        """Tags of prompts that ask for a story: stripped from the title, and the prompt kept."""
+        ...
 
     @property
-    def other_tags(self) -> tuple[str, ...]: ...
+    def other_tags(self) -> tuple[str, ...]:
+        """Tags recognised and stripped, but whose prompts are dropped (image prompts, meta posts, ...)."""
+        ...
 
     @property
-    def max_selftext_chars(self) -> int: ...
+    def max_selftext_chars(self) -> int:
+        """A longer post body means the title alone is not the prompt: the post is dropped."""
+        ...
 
     @property
-    def min_story_chars(self) -> int: ...
+    def min_story_chars(self) -> int:
+        """The shortest story kept, in characters (both bounds measure the story as the manifest holds it)."""
+        ...
 
     @property
-    def max_story_chars(self) -> int: ...
+    def max_story_chars(self) -> int:
+        """The longest story kept, in characters."""
+        ...
 
 
 TAG = re.compile(r"[\[(]\s*([A-Za-z]{2,5}(?:\s*[/,&|]\s*[A-Za-z]{2,5})*)\s*[\])]")
