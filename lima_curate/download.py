@@ -201,6 +201,8 @@ class Fetcher:
         if problem:
             part.unlink(missing_ok=True)
             raise InputError(url, f"{problem}; the download was deleted")
+        # Not manifest.atomic_file, which removes its temporary on failure: a failed try must leave the
+        # part where the next try (or the next pull) resumes it.
         os.replace(part, dest)
         checked = tuple(name for name in ("size", *sorted(expected.hashes)) if name != "size" or expected.size is not None)
         return Fetched(url=url, path=dest, bytes=size, sha256=hashes["sha256"], checked=checked)

@@ -7,7 +7,6 @@ links, no special files, no absolute paths, no ``..``.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat
@@ -21,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from ..download import Fetcher
 from ..errors import InputError
 from ..lockfile import Lock
-from ..manifest import file_sha256
+from ..manifest import atomic_file, file_sha256
 from .local import Outcome, already_complete, note_change
 
 ARCHIVES = "archives"  # downloaded archives, kept apart from the extracted files a build reads
@@ -95,7 +94,7 @@ def extract(archive: Path, dest_dir: Path, choose: Callable[[str], str | None]) 
     """Extract the chosen files of a checked archive: (target relative to dest_dir, member, bytes, sha256).
 
     ``choose(member name)`` gives the target path (posix, relative) or None to leave it out. Each
-    file is written to ``NAME.part`` and renamed, so a crash never leaves half a file.
+    file is written through ``manifest.atomic_file``, so a crash never leaves half a file under its name.
     """
     root = dest_dir.resolve()
 
@@ -109,12 +108,10 @@ def extract(archive: Path, dest_dir: Path, choose: Callable[[str], str | None]) 
         return dest_dir / rel
 
     def write(stream, target: Path) -> tuple[int, str]:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(target.name + ".part")
-        with open(part, "wb") as handle:
-            shutil.copyfileobj(stream, handle, 1 << 20)
-        size, sha256 = file_sha256(part)
-        os.replace(part, target)
+        with atomic_file(target) as temp:
+            with open(temp, "wb") as handle:
+                shutil.copyfileobj(stream, handle, 1 << 20)
+            size, sha256 = file_sha256(temp)
         return size, sha256
 
     try:

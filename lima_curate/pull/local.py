@@ -12,7 +12,7 @@ from typing import Callable
 from ..download import Fetcher
 from ..errors import InputError
 from ..lockfile import Lock
-from ..manifest import file_sha256
+from ..manifest import atomic_file, file_sha256
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,14 @@ def note_change(fetcher: Fetcher, change: str | None) -> None:
 
 def place(src: Path, dest: Path) -> None:
     """Hard-link ``src`` as ``dest`` (or copy it across file systems), atomically."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists() and os.path.samefile(src, dest):
         return
-    temp = dest.with_name(dest.name + ".part")
-    temp.unlink(missing_ok=True)
-    try:
-        os.link(src, temp)
-    except OSError:
-        shutil.copyfile(src, temp)
-    os.replace(temp, dest)
+    with atomic_file(dest) as temp:
+        temp.unlink()  # a link makes its own name: the temporary's is only reserved
+        try:
+            os.link(src, temp)
+        except OSError:
+            shutil.copyfile(src, temp)
 
 
 def register(files: list[tuple[Path, str]], source: str, lock: Lock, note: Callable[[str], None]) -> list[Outcome]:
