@@ -42,7 +42,7 @@ __all__ = [
     "text_content",
 ]
 
-GENERAL = Rules()
+GENERAL = Rules()  # HTML at large: the flow layout as Stack Exchange bodies need it
 _BYTES_PARSER = etree.HTMLParser(encoding="utf-8")
 
 
@@ -80,9 +80,9 @@ def parse_fragment(html: str) -> etree._Element | None:
 
 
 def parse_document(html: str) -> etree._Element | None:
-    """Parse a whole saved page with lxml's push parser and a tree builder, every text node kept as the
-    page has it (the tree wikiHow pages have always been read as: BeautifulSoup's lxml builder sees the
-    same); None when the page holds no element."""
+    """Parse a whole saved page as wikiHow pages have always been read: lxml's push parser feeding a tree
+    builder (the events BeautifulSoup's lxml builder gets), every text node as the page has it; None when
+    the page holds no element."""
     parser = etree.HTMLParser(target=etree.TreeBuilder())
     try:
         parser.feed(html.removeprefix("\ufeff"))

@@ -24,14 +24,12 @@ text, so pathological nesting cannot exhaust Python's recursion limit.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from lxml import etree
 
-from .markup_rules import Node, Rules, skipped
+from .markup_rules import SPACES, WHITESPACE, Node, Rules, skipped
 
-_WHITESPACE = " \t\n\r\f\v\xa0"  # HTML's collapsible whitespace, plus the no-break space
-_SPACES = re.compile(f"[{_WHITESPACE}]+")
 _RARE_SPACES = re.compile("[\r\f\v]")
 _BACKTICKS = re.compile(r"`+")
 
@@ -69,10 +67,10 @@ class _Blocks:
         self.flushes = 0  # bumped whenever the paragraph is cut, so emphasis knows it was split
 
     def text(self, text: str) -> None:
-        if not text.strip(_WHITESPACE):
+        if not text.strip(WHITESPACE):
             text = " "
         elif "  " in text or "\n" in text or "\xa0" in text or "\t" in text or _RARE_SPACES.search(text):
-            text = _SPACES.sub(" ", text)  # the cheap checks first: most text nodes need no regex pass
+            text = SPACES.sub(" ", text)  # the cheap checks first: most text nodes need no regex pass
         if self.at_space and text[:1] == " ":
             text = text[1:]
         if text:
@@ -384,7 +382,7 @@ def _table(table: etree._Element, rules: Rules, depth: int) -> str:
     return "\n\n".join(part for part in (title, "\n".join(rows)) if part)
 
 
-def _rows(table: etree._Element, rules: Rules):
+def _rows(table: etree._Element, rules: Rules) -> Iterator[etree._Element]:
     """The table's own rows, also those inside thead/tbody/tfoot, but not those of nested tables."""
     for child in table:
         if child.tag == "tr" and not skipped(child, rules):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, TypeAlias
 
 from lxml import etree
 
-Node = str | etree._Element  # a piece of an element's content: a text or a child
+Node: TypeAlias = str | etree._Element  # a piece of an element's content: a text or a child
 
 FLOW = "flow"
 LINES = "lines"
@@ -28,7 +28,8 @@ HEADING_LEVELS = MappingProxyType({"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, 
 # Text below these is not text a browser shows (BeautifulSoup's string containers): left out of text_content.
 NOT_SHOWN = frozenset({"script", "style", "template", "rt", "rp"})
 
-SPACES = re.compile(r"[ \t\r\n\f\v\xa0]+")
+WHITESPACE = " \t\n\r\f\v\xa0"  # HTML's collapsible whitespace, plus the no-break space
+SPACES = re.compile(f"[{WHITESPACE}]+")
 
 
 @dataclass(frozen=True)

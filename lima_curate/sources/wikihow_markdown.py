@@ -70,7 +70,7 @@ def page_markdown(sections: Iterable[etree._Element], pruned_sections: Iterable[
 
 
 def section_kind(section: etree._Element) -> str | None:
-    """ "intro", "steps", the heading of any other section, or None for sections without one."""
+    """The section's kind: "intro", "steps", the heading of any other section, or None without one."""
     if section.get("id") == "intro":
         return "intro"
     if markup.has_class(section, "steps"):
@@ -86,7 +86,8 @@ def intro_blocks(section: etree._Element) -> list[str]:
 
 
 def steps_blocks(section: etree._Element) -> list[str]:
-    """A method's or part's heading over its steps (and whatever else its text holds)."""
+    """A method's or part's heading over the elements of its text: its steps and whatever else it holds
+    (text between those elements is the page's whitespace, left out)."""
     heading = next(section.iterdescendants("h2", "h3"), None)
     blocks = [steps_heading(heading)] if heading is not None else []
     content = first_with_class(section, "section_text")
