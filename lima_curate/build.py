@@ -10,8 +10,8 @@
    independent of the worker count and the executor.
 4. publishing the set is ``publish.py``'s.
 
-``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. Just over 400 lines:
-the stages read best top to bottom in one file.
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 450 lines once
+formatted (one argument a line): the stages read best top to bottom in one file.
 """
 
 from __future__ import annotations
@@ -192,8 +192,13 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         for s in shards:
             leaks.update(unit_contamination(s, pools.held_out, recipe))
         kept = drop(kept, leaks, reject)
-    near = near_duplicates(kept, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm,
-                           known=[pools.signatures[c.id] for c in kept])
+    near = near_duplicates(
+        kept,
+        recipe.dedup.near_threshold,
+        recipe.dedup.shingle_words,
+        recipe.dedup.num_perm,
+        known=[pools.signatures[c.id] for c in kept],
+    )
     kept = drop(kept, near, reject)
     by_subset: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in kept:
@@ -211,8 +216,11 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
             f"(short by {quota - have}){also}; add inputs, lower [quotas] {subset}, or pass --allow-short"
         )
 
-    warnings = [f"unknown Stack Exchange site {site!r} ({n} candidates) is not in the site list: add it "
-                f"to filters/stackexchange_sites.toml to use it" for site, n in sorted(pools.unknown_sites.items())]
+    warnings = [
+        f"unknown Stack Exchange site {site!r} ({n} candidates) is not in the site list: add it "
+        f"to filters/stackexchange_sites.toml to use it"
+        for site, n in sorted(pools.unknown_sites.items())
+    ]
     warnings += uncategorised_warnings(recipe, by_subset.get("wikihow", []))
     manifest = jsonl_bytes(c.manifest_line() for subset in sources.subsets() for c in chosen.get(subset, []))
     dev = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["dev"], key=lambda c: c.id))
@@ -234,12 +242,21 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         excluded_sites=dict(sorted(pools.excluded_sites.items())),
         held_out={split: len(pools.held_out[split]) for split in HELD_OUT},
     )
-    outputs = Outputs(manifest=manifest, dev=dev, test=test, card=built,
-                      reject_shards=[s.rejects for s in shards], rejects=rejects, eligible=places)
+    outputs = Outputs(
+        manifest=manifest,
+        dev=dev,
+        test=test,
+        card=built,
+        reject_shards=[s.rejects for s in shards],
+        rejects=rejects,
+        eligible=places,
+    )
     return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings)
 
 
-def sample(recipe: Recipe, by_subset: dict[str, list[Candidate]]) -> tuple[dict[str, list[Candidate]], dict[str, int], dict[str, tuple[int, int]]]:
+def sample(
+    recipe: Recipe, by_subset: dict[str, list[Candidate]]
+) -> tuple[dict[str, list[Candidate]], dict[str, int], dict[str, tuple[int, int]]]:
     """Each subset's picks (sorted by id), its eligible count, and the subsets that fell short."""
     chosen: dict[str, list[Candidate]] = {}
     eligible: dict[str, int] = {}
@@ -278,15 +295,27 @@ def unit_contamination(shards: Shards, held_out: dict[str, list[Candidate]], rec
     return found
 
 
-def eligible_rows(recipe: Recipe, by_subset: dict[str, list[Candidate]], chosen: dict[str, list[Candidate]]) -> list[dict[str, Any]]:
+def eligible_rows(
+    recipe: Recipe, by_subset: dict[str, list[Candidate]], chosen: dict[str, list[Candidate]]
+) -> list[dict[str, Any]]:
     """Where each eligible candidate stood: its place in its group's order, and whether it was drawn."""
     drawn = {c.id for picks in chosen.values() for c in picks}
     rows = []
     for subset in sorted(by_subset):
         how = recipe.sampling.get(subset) or Sampling()
         for group, members in ordered_groups(by_subset[subset], how, recipe.seed, subset).items():
-            rows += [{"id": c.id, "subset": subset, "group": group, "rank": float(c.rank), "position": place,
-                      "group_size": len(members), "chosen": c.id in drawn} for place, c in enumerate(members, 1)]
+            rows += [
+                {
+                    "id": c.id,
+                    "subset": subset,
+                    "group": group,
+                    "rank": float(c.rank),
+                    "position": place,
+                    "group_size": len(members),
+                    "chosen": c.id in drawn,
+                }
+                for place, c in enumerate(members, 1)
+            ]
     return rows
 
 
@@ -296,11 +325,17 @@ def uncategorised_warnings(recipe: Recipe, pool: list[Candidate]) -> list[str]:
     settings = recipe.sources.get("wikihow")
     buckets = {settings.unknown_category, settings.csv_category} - {""} if settings else set()
     counts = Counter(c.group for c in pool if c.group in buckets)
-    return [f"{n} wikiHow articles have no top-level category; they are drawn as one more category, {group!r} "
-            f"(docs/sources/wikihow.md)" for group, n in sorted(counts.items()) if recipe.quotas.get("wikihow")]
+    return [
+        f"{n} wikiHow articles have no top-level category; they are drawn as one more category, {group!r} "
+        f"(docs/sources/wikihow.md)"
+        for group, n in sorted(counts.items())
+        if recipe.quotas.get("wikihow")
+    ]
 
 
-def drop(candidates: list[Candidate], decisions: dict[str, Decision], reject: Callable[[Candidate, Decision], None]) -> list[Candidate]:
+def drop(
+    candidates: list[Candidate], decisions: dict[str, Decision], reject: Callable[[Candidate, Decision], None]
+) -> list[Candidate]:
     """The candidates without those a check decided against (each of those goes to the rejects)."""
     kept = []
     for candidate in candidates:
@@ -333,8 +368,12 @@ def inputs_record(shards: list[Shards], relative_to: Path) -> list[dict[str, Any
                 "source": s.unit.source,
                 "path": os.path.relpath(s.unit.path.resolve(), relative_to.resolve()).replace(os.sep, "/"),
                 "files": [
-                    {"name": os.path.relpath(f["path"], base).replace(os.sep, "/"), "bytes": f["bytes"], "sha256": f["sha256"],
-                     **({"url": urls[f["sha256"]]} if f["sha256"] in urls else {})}
+                    {
+                        "name": os.path.relpath(f["path"], base).replace(os.sep, "/"),
+                        "bytes": f["bytes"],
+                        "sha256": f["sha256"],
+                        **({"url": urls[f["sha256"]]} if f["sha256"] in urls else {}),
+                    }
                     for f in s.files
                 ],
                 "skipped": s.counts["skipped"],
@@ -394,12 +433,17 @@ def building(
         yield result
 
 
-def run_build(recipe: Recipe, inputs: list[tuple[str, Path]], out_dir: Path, execution: Execution = Execution(),
-              allow_short: bool = False, **progress: Any) -> Build:
+def run_build(
+    recipe: Recipe,
+    inputs: list[tuple[str, Path]],
+    out_dir: Path,
+    execution: Execution = Execution(),
+    allow_short: bool = False,
+    **progress: Any,
+) -> Build:
     """Build and publish the set into ``out_dir`` (held against a second build while it runs)."""
     from .publish import locked, write_set
 
     with locked(out_dir), building(recipe, inputs, out_dir, execution, allow_short, **progress) as result:
         write_set(out_dir, result.outputs)
     return result
-

@@ -29,7 +29,10 @@ LINE_JSON_SCHEMA: dict[str, Any] = {
     "required": ["id", "source", "subset", "messages", "meta"],
     "additionalProperties": False,
     "properties": {
-        "schema": {"const": LINE_SCHEMA, "description": "this contract's version; absent in lines written before it was versioned"},
+        "schema": {
+            "const": LINE_SCHEMA,
+            "description": "this contract's version; absent in lines written before it was versioned",
+        },
         "id": {"type": "string", "minLength": 1, "description": "unique in the set, stable across rebuilds"},
         "source": {"type": "string", "minLength": 1, "description": "the reader that produced it (stackexchange, wikihow, ...)"},
         "subset": {"type": "string", "minLength": 1, "description": "the quota it was drawn for (se_stem, wikihow, ...)"},
@@ -55,8 +58,9 @@ def canonical_json(value: Any) -> str:
 
 def line(id: str, source: str, subset: str, messages: Iterable[dict[str, str]], meta: dict[str, Any]) -> str:
     """An example as it appears in manifest.jsonl (without the trailing newline)."""
-    return canonical_json({"schema": LINE_SCHEMA, "id": id, "source": source, "subset": subset,
-                           "messages": list(messages), "meta": meta})
+    return canonical_json(
+        {"schema": LINE_SCHEMA, "id": id, "source": source, "subset": subset, "messages": list(messages), "meta": meta}
+    )
 
 
 def check_line(value: Any, where: Any, number: int) -> dict[str, Any]:
@@ -93,8 +97,13 @@ def digest(data: bytes) -> str:
 
 def subset_entry(picks: list[Any], quota: Any, eligible: Any) -> dict[str, Any]:
     """A subset's line in the card: quota, eligible and chosen counts, lengths, and groups."""
-    return {"quota": quota, "eligible": eligible, "chosen": len(picks), **length_stats(picks),
-            "groups": dict(sorted(Counter(c.group for c in picks).items()))}
+    return {
+        "quota": quota,
+        "eligible": eligible,
+        "chosen": len(picks),
+        **length_stats(picks),
+        "groups": dict(sorted(Counter(c.group for c in picks).items())),
+    }
 
 
 def length_stats(picks: list[Any]) -> dict[str, Any]:
@@ -103,7 +112,12 @@ def length_stats(picks: list[Any]) -> dict[str, Any]:
         return {}
 
     def summary(values: list[int]) -> dict[str, float]:
-        return {"mean": round(statistics.fmean(values), 1), "median": statistics.median(values), "min": min(values), "max": max(values)}
+        return {
+            "mean": round(statistics.fmean(values), 1),
+            "median": statistics.median(values),
+            "min": min(values),
+            "max": max(values),
+        }
 
     return {
         "prompt_chars": summary([len(c.prompt) for c in picks]),
@@ -111,11 +125,31 @@ def length_stats(picks: list[Any]) -> dict[str, Any]:
     }
 
 
-def card(*, name: str, version: str, seed: Any, recipe: Any, recipe_sha256: str, subsets: dict[str, Any],
-         manifest: bytes, total: int, **fields: Any) -> dict[str, Any]:
+def card(
+    *,
+    name: str,
+    version: str,
+    seed: Any,
+    recipe: Any,
+    recipe_sha256: str,
+    subsets: dict[str, Any],
+    manifest: bytes,
+    total: int,
+    **fields: Any,
+) -> dict[str, Any]:
     """The card every set carries, built or imported: what it is, what made it, and its digest."""
     from . import __version__
 
-    return {"schema": CARD_SCHEMA, "name": name, "version": version, "tool": {"name": "lima-curate", "version": __version__},
-            "seed": seed, "recipe": recipe, "recipe_sha256": recipe_sha256, "subsets": subsets, "total": total,
-            "digest": digest(manifest), **fields}
+    return {
+        "schema": CARD_SCHEMA,
+        "name": name,
+        "version": version,
+        "tool": {"name": "lima-curate", "version": __version__},
+        "seed": seed,
+        "recipe": recipe,
+        "recipe_sha256": recipe_sha256,
+        "subsets": subsets,
+        "total": total,
+        "digest": digest(manifest),
+        **fields,
+    }

@@ -61,8 +61,10 @@ def normalised(text: str) -> str:
 def exact_keys(candidate: Candidate) -> tuple[str, str]:
     """Digests of the normalised prompt and response ("" for an empty one): what exact duplicates
     are told by, small enough to keep for every survivor of a dump."""
-    return tuple(hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest() if text else ""  # type: ignore[return-value]
-                 for text in (normalised(candidate.prompt), normalised(candidate.response)))
+    return tuple(
+        hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest() if text else ""  # type: ignore[return-value]
+        for text in (normalised(candidate.prompt), normalised(candidate.response))
+    )
 
 
 def conversation_text(candidate: Candidate) -> str:
@@ -171,7 +173,9 @@ def contamination(
         if best is not None:
             prompt = prompts[best[0]]
             dropped[candidate.id] = Decision(
-                False, "contamination", round(best[1], 4),
+                False,
+                "contamination",
+                round(best[1], 4),
                 f"contains {prompt.split} prompt {prompt.id}: {hits[best[0]]} of its {len(prompt.ngrams)} "
                 f"word {prompt.size}-grams ({best[1]:.2f} >= {threshold})",
             )
@@ -227,7 +231,10 @@ def signature_bytes(signature: MinHash | None) -> bytes | None:
 
 
 def near_duplicates(
-    candidates: Sequence[Candidate], threshold: float, words_per_shingle: int, num_perm: int,
+    candidates: Sequence[Candidate],
+    threshold: float,
+    words_per_shingle: int,
+    num_perm: int,
     known: Sequence[bytes | None] | None = None,
 ) -> dict[str, Decision]:
     """Candidate id -> why it is dropped, for each candidate whose estimated Jaccard similarity to an
@@ -273,7 +280,9 @@ def near_duplicates(
                 best = (other, similarity)
         if best is not None:
             dropped[candidate.id] = Decision(
-                False, "near_duplicate", round(best[1], 4),
+                False,
+                "near_duplicate",
+                round(best[1], 4),
                 f"near duplicate of {candidates[present[best[0]]].id} (estimated Jaccard {best[1]:.2f} >= {threshold})",
             )
             continue

@@ -58,9 +58,12 @@ def run_in_pool(tasks: Sequence[Task], workers: int, on_done: Callable[[Shards],
     context = get_context("forkserver")
     # Workers fork from a server that has already imported the readers they need: no fork of a
     # parent with threads (the progress bar), and no per-worker import cost as with spawn.
-    context.set_forkserver_preload(["lima_curate.extract", "lima_curate.dedup", "datasketch", *sorted({f"lima_curate.sources.{u.source}" for u in units})])
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
-                               initializer=exit_with_parent, initargs=(os.getpid(),))
+    context.set_forkserver_preload(
+        ["lima_curate.extract", "lima_curate.dedup", "datasketch", *sorted({f"lima_curate.sources.{u.source}" for u in units})]
+    )
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)), mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
+    )
     results: list[Shards] = []
     try:
         futures = [pool.submit(extract, *task) for task in tasks]

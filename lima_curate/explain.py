@@ -35,19 +35,28 @@ def explain(example_id: str, folder: Path) -> Answer:
     rejected = lookup(folder / REJECTS, example_id)
     if rejected:
         row = rejected[0]
-        return Answer("rejected", f"{example_id}: rejected by {row['filter']} (score {row['score']:g}): {row['reason']}"
-                      + (f"\n  {row['url']}" if row["url"] else ""))
+        return Answer(
+            "rejected",
+            f"{example_id}: rejected by {row['filter']} (score {row['score']:g}): {row['reason']}"
+            + (f"\n  {row['url']}" if row["url"] else ""),
+        )
     placed = lookup(folder / ELIGIBLE, example_id)
     if placed:
         row = placed[0]
         verdict = "chosen" if row["chosen"] else "not drawn"
-        return Answer(verdict, f"{example_id}: {verdict}: subset {row['subset']}, group {row['group']}, "
-                      f"place {row['position']} of {row['group_size']} in its group's order (rank {row['rank']:g})")
+        return Answer(
+            verdict,
+            f"{example_id}: {verdict}: subset {row['subset']}, group {row['group']}, "
+            f"place {row['position']} of {row['group_size']} in its group's order (rank {row['rank']:g})",
+        )
     for name in (DEV, TEST):
         if held_out(folder / name, example_id):
             return Answer("held out", f"{example_id}: held out in {name} (never a training example)")
-    return Answer("unknown", f"{example_id}: not a candidate of this set (no reader yielded it, or its site or "
-                  "source was not part of the build; see the card's unknown_sites and excluded_sites)")
+    return Answer(
+        "unknown",
+        f"{example_id}: not a candidate of this set (no reader yielded it, or its site or "
+        "source was not part of the build; see the card's unknown_sites and excluded_sites)",
+    )
 
 
 def lookup(path: Path, example_id: str) -> list[dict]:

@@ -103,9 +103,13 @@ def to_alpaca(example: dict[str, Any]) -> dict[str, Any] | str:
 
 def to_row(example: dict[str, Any]) -> dict[str, Any]:
     """A Parquet / HF row: the manifest's fields, meta as canonical JSON text."""
-    return {"id": example["id"], "source": example["source"], "subset": example["subset"],
-            "messages": [{"role": m["role"], "content": m["content"]} for m in example["messages"]],
-            "meta": canonical_json(example.get("meta") or {})}
+    return {
+        "id": example["id"],
+        "source": example["source"],
+        "subset": example["subset"],
+        "messages": [{"role": m["role"], "content": m["content"]} for m in example["messages"]],
+        "meta": canonical_json(example.get("meta") or {}),
+    }
 
 
 JSON_WRITERS = {"gair": to_gair, "sharegpt": to_sharegpt, "alpaca": to_alpaca}
@@ -153,8 +157,15 @@ def parquet_schema():
     import pyarrow as pa
 
     message = pa.struct([("role", pa.string()), ("content", pa.string())])
-    return pa.schema([("id", pa.string()), ("source", pa.string()), ("subset", pa.string()),
-                      ("messages", pa.list_(message)), ("meta", pa.string())])
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("source", pa.string()),
+            ("subset", pa.string()),
+            ("messages", pa.list_(message)),
+            ("meta", pa.string()),
+        ]
+    )
 
 
 def write_parquet(examples, path: Path, batch_size: int = 1024) -> int:
@@ -198,5 +209,3 @@ def write_hf(examples, dest: Path) -> Written:
         if not bars_were_off:
             datasets.enable_progress_bars()
     return Written(dest, "hf", written, Counter())
-
-

@@ -20,7 +20,7 @@ questions fail the score gate, and none of them ever crosses a process boundary 
 The cache key covers everything the shards depend on: the unit's names and bytes, the reader's
 version and settings, the source's filter settings, the seed and the tool's version.
 
-Just over 400 lines, one concern: one unit's cache entry (its key, its shards, the stage writing them).
+About 470 lines once formatted, one concern: one unit's cache entry (its key, its shards, the stage writing them).
 """
 
 from __future__ import annotations
@@ -48,17 +48,41 @@ SHARD_FORMAT = 1
 HELD_OUT = ("dev", "test")
 BATCH = 8192  # rows buffered per Parquet write
 
-SURVIVOR_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("group", "string"),
-                    ("rank", "float64"), ("messages", "string"), ("meta", "string"),
-                    ("url", "string"), ("split", "string"),
-                    ("prompt_key", "string"), ("response_key", "string"), ("signature", "binary"))
+SURVIVOR_COLUMNS = (
+    ("id", "string"),
+    ("source", "string"),
+    ("subset", "string"),
+    ("group", "string"),
+    ("rank", "float64"),
+    ("messages", "string"),
+    ("meta", "string"),
+    ("url", "string"),
+    ("split", "string"),
+    ("prompt_key", "string"),
+    ("response_key", "string"),
+    ("signature", "binary"),
+)
 # What the parent holds for every survivor while it deduplicates and samples: no texts.
 LIGHT_COLUMNS = ("id", "source", "subset", "group", "rank", "url", "split", "prompt_key", "response_key", "signature")
-REJECT_COLUMNS = (("id", "string"), ("source", "string"), ("subset", "string"), ("filter", "string"),
-                  ("score", "float64"), ("reason", "string"), ("url", "string"))
+REJECT_COLUMNS = (
+    ("id", "string"),
+    ("source", "string"),
+    ("subset", "string"),
+    ("filter", "string"),
+    ("score", "float64"),
+    ("reason", "string"),
+    ("url", "string"),
+)
 # Every candidate that sampling could draw: its place in its group's order, and whether it was drawn.
-ELIGIBLE_COLUMNS = (("id", "string"), ("subset", "string"), ("group", "string"), ("rank", "float64"),
-                    ("position", "int64"), ("group_size", "int64"), ("chosen", "bool_"))
+ELIGIBLE_COLUMNS = (
+    ("id", "string"),
+    ("subset", "string"),
+    ("group", "string"),
+    ("rank", "float64"),
+    ("position", "int64"),
+    ("group_size", "int64"),
+    ("chosen", "bool_"),
+)
 
 
 @dataclass(frozen=True)
@@ -237,8 +261,15 @@ def read_survivors(path: Path) -> list[Survivor]:
             if row["split"] in HELD_OUT:
                 held_out_ids.add(row["id"])
                 continue
-            candidate = Candidate(id=row["id"], source=row["source"], subset=row["subset"], group=row["group"],
-                                  messages=(), rank=row["rank"], meta={"url": row["url"]} if row["url"] else {})
+            candidate = Candidate(
+                id=row["id"],
+                source=row["source"],
+                subset=row["subset"],
+                group=row["group"],
+                messages=(),
+                rank=row["rank"],
+                meta={"url": row["url"]} if row["url"] else {},
+            )
             survivors.append(Survivor(candidate, (row["prompt_key"], row["response_key"]), row["signature"]))
         held_out = list(full_candidates([path], held_out_ids)) if held_out_ids else []
     return survivors + [Survivor(c, ("", ""), None) for c in held_out]
@@ -291,8 +322,16 @@ class SurvivorWriter:
         """Queue a survivor for the next bulk hashing; a held-out one is written at once, with no dedup attributes."""
         if held_out:  # held-out prompts are never deduplicated, only matched against
             self.flush()
-            self.rows.add({**candidate.to_row(), "url": candidate.meta.get("url", ""), "split": candidate.meta["split"],
-                           "prompt_key": "", "response_key": "", "signature": None})
+            self.rows.add(
+                {
+                    **candidate.to_row(),
+                    "url": candidate.meta.get("url", ""),
+                    "split": candidate.meta["split"],
+                    "prompt_key": "",
+                    "response_key": "",
+                    "signature": None,
+                }
+            )
             return
         self.pending.append(candidate)
         if len(self.pending) >= 1024:
@@ -308,8 +347,16 @@ class SurvivorWriter:
         found = signatures(self.pending, self.dedup.shingle_words, self.dedup.num_perm) if near else [None] * len(self.pending)
         for candidate, signature in zip(self.pending, found):
             prompt_key, response_key = exact_keys(candidate)
-            self.rows.add({**candidate.to_row(), "url": candidate.meta.get("url", ""), "split": candidate.meta.get("split", "train"),
-                           "prompt_key": prompt_key, "response_key": response_key, "signature": signature_bytes(signature)})
+            self.rows.add(
+                {
+                    **candidate.to_row(),
+                    "url": candidate.meta.get("url", ""),
+                    "split": candidate.meta.get("split", "train"),
+                    "prompt_key": prompt_key,
+                    "response_key": response_key,
+                    "signature": signature_bytes(signature),
+                }
+            )
         self.pending = []
 
     def close(self) -> None:
@@ -361,7 +408,10 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
     survivors_path, rejects_path, marker = shard_paths(shard_dir, unit, key)
     survivors_path.parent.mkdir(parents=True, exist_ok=True)
     temp = f".{os.getpid()}.tmp"
-    survivors_temp, rejects_temp = survivors_path.with_name(survivors_path.name + temp), rejects_path.with_name(rejects_path.name + temp)
+    survivors_temp, rejects_temp = (
+        survivors_path.with_name(survivors_path.name + temp),
+        rejects_path.with_name(rejects_path.name + temp),
+    )
     settings = reader_settings(unit, recipe)
     chain = recipe.filters[unit.source].filters if unit.source in recipe.filters else ()
     skipped: Counter = Counter()

@@ -240,4 +240,3 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
 def settings_of(filter_: Any) -> dict[str, Any]:
     """A filter's settings as the recipe gives them (its init fields), for cache keys and cards."""
     return {f.name: getattr(filter_, f.name) for f in fields(filter_) if f.init}
-

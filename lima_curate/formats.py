@@ -19,6 +19,8 @@ magic bytes, the keys of the first row), never from the file name.
 GAIR/lima records only a coarse source per example, so the import maps it as documented in
 docs/formats.md: what the file cannot say is marked rather than guessed (``subset_unknown``,
 ``source_unknown``, ``provenance: "unknown"``).
+
+Just over 400 lines once formatted, one concern: each format's reader, and the import built on them.
 """
 
 from __future__ import annotations
@@ -57,8 +59,16 @@ def gair_source_map() -> dict[str, tuple[str, str, dict[str, bool]]]:
     return mapping
 
 
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "chatgpt": "assistant", "bard": "assistant", "model": "assistant", "system": "system"}
+SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "chatgpt": "assistant",
+    "bard": "assistant",
+    "model": "assistant",
+    "system": "system",
+}
 
 JSON_FORMATS = ("manifest", "gair", "sharegpt", "alpaca")
 
@@ -201,9 +211,13 @@ def from_manifest(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
     missing = [key for key in MANIFEST_KEYS if key not in row]
     if "messages" in row and not ("id" in row and "subset" in row):
         # a bare chat row ({"messages": [...]}, as TRL writes them): no provenance at all
-        return {"id": row.get("id") or f"{path.stem}/{number}", "source": row.get("source") or "unknown",
-                "subset": row.get("subset") or "unknown", "messages": checked_messages(row["messages"], path, number),
-                "meta": {"provenance": "unknown", "line": number}}
+        return {
+            "id": row.get("id") or f"{path.stem}/{number}",
+            "source": row.get("source") or "unknown",
+            "subset": row.get("subset") or "unknown",
+            "messages": checked_messages(row["messages"], path, number),
+            "meta": {"provenance": "unknown", "line": number},
+        }
     if missing:
         raise InputError(path, f"example lacks {', '.join(missing)}", number)
     meta = row.get("meta") or {}
@@ -213,8 +227,13 @@ def from_manifest(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
         except json.JSONDecodeError:
             raise InputError(path, "meta is not valid JSON", number) from None
     line = check_line({**{k: v for k, v in row.items() if v is not None}, "meta": meta}, path, number)
-    return {"id": line["id"], "source": line["source"], "subset": line["subset"],
-            "messages": [{"role": m["role"], "content": m["content"]} for m in line["messages"]], "meta": meta}
+    return {
+        "id": line["id"],
+        "source": line["source"],
+        "subset": line["subset"],
+        "messages": [{"role": m["role"], "content": m["content"]} for m in line["messages"]],
+        "meta": meta,
+    }
 
 
 def from_gair(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
@@ -246,8 +265,13 @@ def from_sharegpt(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
         if role is None:
             raise InputError(path, f"conversations[{index}] is from {turn.get('from')!r}; expected human, gpt or system", number)
         messages.append({"role": role, "content": turn["value"]})
-    return {"id": str(row.get("id") or f"sharegpt/{number}"), "source": "unknown", "subset": "unknown",
-            "messages": messages, "meta": {"provenance": "unknown", "line": number}}
+    return {
+        "id": str(row.get("id") or f"sharegpt/{number}"),
+        "source": "unknown",
+        "subset": "unknown",
+        "messages": messages,
+        "meta": {"provenance": "unknown", "line": number},
+    }
 
 
 def from_alpaca(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
@@ -263,8 +287,13 @@ def from_alpaca(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
         messages += [{"role": "user", "content": pair[0]}, {"role": "assistant", "content": pair[1]}]
     prompt = f"{instruction}\n\n{extra}" if extra else instruction
     messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": output}]
-    return {"id": f"alpaca/{number}", "source": "unknown", "subset": "unknown",
-            "messages": messages, "meta": {"provenance": "unknown", "line": number}}
+    return {
+        "id": f"alpaca/{number}",
+        "source": "unknown",
+        "subset": "unknown",
+        "messages": messages,
+        "meta": {"provenance": "unknown", "line": number},
+    }
 
 
 def checked_messages(messages: Any, path: Path, number: int) -> list[dict[str, str]]:
@@ -282,6 +311,7 @@ CONVERTERS = {"manifest": from_manifest, "gair": from_gair, "sharegpt": from_sha
 
 # -- import ----------------------------------------------------------------------------------------
 
+
 def diversity_unit(example: dict[str, Any]) -> tuple[str, str]:
     """(kind, value) of the unit diversity is measured over: the meta field its source names as its
     group (the Stack Exchange site, the wikiHow category, the Super-NI task, ...), any source's group
@@ -289,8 +319,11 @@ def diversity_unit(example: dict[str, Any]) -> tuple[str, str]:
     spreads over, as the card counts them."""
     meta = example.get("meta") or {}
     known = sources.names()
-    fields = [sources.get(example["source"]).GROUP_FIELD] if example.get("source") in known else \
-        list(dict.fromkeys(sources.get(name).GROUP_FIELD for name in known))
+    fields = (
+        [sources.get(example["source"]).GROUP_FIELD]
+        if example.get("source") in known
+        else list(dict.fromkeys(sources.get(name).GROUP_FIELD for name in known))
+    )
     for field in fields:
         if field is None:
             continue
@@ -327,9 +360,16 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
         if example["id"] in seen:
             raise InputError(path, f"id {example['id']!r} occurs twice (example {number})")
         seen.add(example["id"])
-        candidates.append(Candidate(id=example["id"], source=example["source"], subset=example["subset"],
-                                    group=diversity_unit(example)[1], messages=tuple(example["messages"]),
-                                    meta=example["meta"]))
+        candidates.append(
+            Candidate(
+                id=example["id"],
+                source=example["source"],
+                subset=example["subset"],
+                group=diversity_unit(example)[1],
+                messages=tuple(example["messages"]),
+                meta=example["meta"],
+            )
+        )
     if not candidates:
         raise InputError(path, "holds no examples")
     manifest = jsonl_bytes(c.manifest_line() for c in candidates)
@@ -348,12 +388,19 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
         total=len(candidates),
         imported={"format": fmt, "from": path.name},
         rejects="unknown",
-        inputs=[{
-            "source": fmt,
-            "path": os.path.relpath(path.resolve(), out_dir.resolve()).replace(os.sep, "/"),
-            "files": [{"name": f.name if f == path else f.relative_to(path).as_posix(),
-                       **dict(zip(("bytes", "sha256"), file_sha256(f)))} for f in files],
-        }],
+        inputs=[
+            {
+                "source": fmt,
+                "path": os.path.relpath(path.resolve(), out_dir.resolve()).replace(os.sep, "/"),
+                "files": [
+                    {
+                        "name": f.name if f == path else f.relative_to(path).as_posix(),
+                        **dict(zip(("bytes", "sha256"), file_sha256(f))),
+                    }
+                    for f in files
+                ],
+            }
+        ],
         files={"dev.jsonl": None, "test.jsonl": None},
     )
     write_atomic(out_dir / MANIFEST, manifest)

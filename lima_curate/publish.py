@@ -47,7 +47,9 @@ def locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise InputError(out_dir, f"another build is writing this folder (pid {holder}); wait for it or choose another --out") from None
+            raise InputError(
+                out_dir, f"another build is writing this folder (pid {holder}); wait for it or choose another --out"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):  # left by a killed build

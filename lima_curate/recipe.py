@@ -164,10 +164,17 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 
 # Schema 1 kept every filter's number flat in [filters.SOURCE] and the word lists in [words].
-SCHEMA_1_FILTER_KEYS = {"min_answer_score": ("answer_score", "min_score"), "min_chars": ("length", "min_chars"),
-                        "max_chars": ("length", "max_chars"), "min_title_words": ("self_contained_title", "min_words")}
-SCHEMA_1_WORDS = {"first_person": ("first_person", "words"), "other_answers": ("other_answers", "phrases"),
-                  "title_needs_body": ("self_contained_title", "phrases")}
+SCHEMA_1_FILTER_KEYS = {
+    "min_answer_score": ("answer_score", "min_score"),
+    "min_chars": ("length", "min_chars"),
+    "max_chars": ("length", "max_chars"),
+    "min_title_words": ("self_contained_title", "min_words"),
+}
+SCHEMA_1_WORDS = {
+    "first_person": ("first_person", "words"),
+    "other_answers": ("other_answers", "phrases"),
+    "title_needs_body": ("self_contained_title", "phrases"),
+}
 
 
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
@@ -247,14 +254,13 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
             raise InputError(path, f"[sampling.{subset}] within must be one of {SAMPLING_WITHIN}")
         temperature = table.get("temperature", 1.0)
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-            raise InputError(path, f"[sampling.{subset}] temperature must be > 0 (or \"inf\")")
+            raise InputError(path, f'[sampling.{subset}] temperature must be > 0 (or "inf")')
         sampling[subset] = settings_from(path, f"sampling.{subset}", Sampling, {**table, "temperature": float(temperature)})
         counts = sampling[subset].counts
-        if counts and (
-            not all(n >= 0 for n in counts.values())
-            or sum(counts.values()) != quotas.get(subset, 0)
-        ):
-            raise InputError(path, f"[sampling.{subset}.counts] must be whole numbers >= 0 adding up to the quota ({quotas.get(subset, 0)})")
+        if counts and (not all(n >= 0 for n in counts.values()) or sum(counts.values()) != quotas.get(subset, 0)):
+            raise InputError(
+                path, f"[sampling.{subset}.counts] must be whole numbers >= 0 adding up to the quota ({quotas.get(subset, 0)})"
+            )
 
     filters = {}
     for source, table in t.get("filters", {}).items():
@@ -308,8 +314,11 @@ def _chain(path: Path, source: str, table: Any) -> Chain:
         raise InputError(path, f"[filters.{source}] chain must be a list of filter names")
     for key, value in table.items():
         if key != "chain" and (key not in FILTERS or not isinstance(value, dict)):
-            raise InputError(path, f"[filters.{source}] unknown key {key!r}: give chain = [...] and one table per filter; "
-                                   f"known filters: {', '.join(FILTERS)}")
+            raise InputError(
+                path,
+                f"[filters.{source}] unknown key {key!r}: give chain = [...] and one table per filter; "
+                f"known filters: {', '.join(FILTERS)}",
+            )
     for name in names:
         if name not in FILTERS:
             raise InputError(path, f"[filters.{source}] unknown filter {name!r}; known: {', '.join(FILTERS)}")

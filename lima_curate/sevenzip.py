@@ -117,8 +117,7 @@ class _Process:
         self.stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty 7-Zip can never block on it
         command = [binary, "e", "-so", "-bd", "-spd", "-ssc", "--", str(archive), member]
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                            stderr=self.stderr)
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr)
         except OSError as error:
             self.stderr.close()
             raise InputError(archive, f"cannot read 7z archive (cannot run {binary}: {error.strerror})") from None
@@ -189,8 +188,7 @@ class _Py7zrThread:
         self.archive = archive
         self.stop = threading.Event()
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
-        self.thread = threading.Thread(target=self._extract, args=(member, block), name=f"py7zr {archive.name}",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._extract, args=(member, block), name=f"py7zr {archive.name}", daemon=True)
         self.thread.start()
 
     def _extract(self, member: str, block: int) -> None:

@@ -58,7 +58,9 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     manifest = Path(manifest)
     card = read_card(manifest)
     if card.get("imported"):
-        raise InputError(card_path(manifest), "this manifest was imported from another format; it has no recipe or inputs to rebuild from")
+        raise InputError(
+            card_path(manifest), "this manifest was imported from another format; it has no recipe or inputs to rebuild from"
+        )
     read_manifest(manifest)  # every line must be an example before lines can be compared by id
     folder = manifest.parent
     other = card_problems(card) + set_problems(folder, card)
@@ -94,15 +96,21 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
             other.append(f"{name} differs from its rebuild")
     if "ablation" in card:  # what a study says of its variant; the recipe says the rest
         fresh.card["ablation"] = card["ablation"]
-    fresh.card["files"] = {MANIFEST: digest(fresh.manifest), DEV: digest(fresh.dev) if fresh.dev else None,
-                           TEST: digest(fresh.test) if fresh.test else None, **{name: sha for name, (_, sha) in tables.items()}}
+    fresh.card["files"] = {
+        MANIFEST: digest(fresh.manifest),
+        DEV: digest(fresh.dev) if fresh.dev else None,
+        TEST: digest(fresh.test) if fresh.test else None,
+        **{name: sha for name, (_, sha) in tables.items()},
+    }
     if card_bytes(fresh.card) != card_bytes(card):
         keys = sorted(k for k in fresh.card.keys() | card.keys() if fresh.card.get(k) != card.get(k))
         other.append(f"{CARD} differs from its rebuild in: {', '.join(keys)}")
     built_by = (card.get("tool") or {}).get("version")
     if built_by != fresh.card["tool"]["version"] and (other or fresh.manifest != on_disk):
-        other.append(f"built by lima-curate {built_by}, checked with {fresh.card['tool']['version']}: verify with the version "
-                     f"that built it, or rebuild (CHANGELOG.md says what changed)")
+        other.append(
+            f"built by lima-curate {built_by}, checked with {fresh.card['tool']['version']}: verify with the version "
+            f"that built it, or rebuild (CHANGELOG.md says what changed)"
+        )
     ok = fresh.manifest == on_disk and not other and not input_problems
     return Report(ok=ok, digest=fresh.card["digest"], drift=drift, input_problems=input_problems, other=other)
 
