@@ -55,9 +55,11 @@ COMMON = (
     "mile river car feet care second book carry took science eat room friend began idea fish mountain stop once "
     "base hear horse cut sure watch color face wood main enough plain girl usual young ready above ever red list"
 ).split()
-SYLLABLES = "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge go la le li lo lu ma me mi mo mu na ne " \
-    "ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to tu va ve vi vo za ze zo ter tion ing able ment " \
+SYLLABLES = (
+    "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge go la le li lo lu ma me mi mo mu na ne "
+    "ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to tu va ve vi vo za ze zo ter tion ing able ment "
     "ness ous ful less ly er ed est al ic ism ist ize".split()
+)
 
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -91,12 +93,16 @@ def write_posts(path: Path, megabytes: float, seed: int = 1) -> int:
                 paragraphs.append(f"&lt;pre&gt;&lt;code&gt;{text(rng.randint(5, 30))}&lt;/code&gt;&lt;/pre&gt;")
             body = "&#xA;".join(paragraphs)
             day = f"20{rng.randint(10, 23)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            common = (f'Id="{post_id}" PostTypeId="{1 if question else 2}" CreationDate="{day}T10:{post_id % 60:02d}'
-                      f':00.000" Score="{rng.randint(-2, 40)}" Body="{body}" OwnerUserId="{rng.randint(1, 90000)}"')
+            common = (
+                f'Id="{post_id}" PostTypeId="{1 if question else 2}" CreationDate="{day}T10:{post_id % 60:02d}'
+                f':00.000" Score="{rng.randint(-2, 40)}" Body="{body}" OwnerUserId="{rng.randint(1, 90000)}"'
+            )
             if question:
-                extra = (f' ViewCount="{rng.randint(10, 90000)}" Title="{text(rng.randint(5, 12)).capitalize()}?"'
-                         f' Tags="&lt;{rng.choice(words)}&gt;&lt;{rng.choice(words)}&gt;"'
-                         f' AnswerCount="{rng.randint(0, 5)}"')
+                extra = (
+                    f' ViewCount="{rng.randint(10, 90000)}" Title="{text(rng.randint(5, 12)).capitalize()}?"'
+                    f' Tags="&lt;{rng.choice(words)}&gt;&lt;{rng.choice(words)}&gt;"'
+                    f' AnswerCount="{rng.randint(0, 5)}"'
+                )
             else:
                 extra = f' ParentId="{post_id - rng.randint(1, 2)}"'
             line = f'  <row {common}{extra} CommentCount="{rng.randint(0, 9)}" ContentLicense="CC BY-SA 4.0" />\n'
@@ -195,12 +201,12 @@ def main() -> None:
         start = time.perf_counter()
         write_posts(posts, args.mb)
         print(f"wrote {posts} in {time.perf_counter() - start:.1f} s")
-        subprocess.run([binary, "a", "-bd", "-m0=BZip2", archive.name, MEMBER], cwd=folder, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([binary, "a", "-bd", "-m0=BZip2", archive.name, MEMBER], cwd=folder, check=True, stdout=subprocess.DEVNULL)
     size = posts.stat().st_size
     mb = size / 1e6
-    print(f"{MEMBER}: {mb:.0f} MB, archive {archive.stat().st_size / 1e6:.0f} MB "
-          f"(BZip2 ratio {size / archive.stat().st_size:.1f}x)")
+    print(
+        f"{MEMBER}: {mb:.0f} MB, archive {archive.stat().st_size / 1e6:.0f} MB (BZip2 ratio {size / archive.stat().st_size:.1f}x)"
+    )
 
     def py7zr_alone() -> None:
         with py7zr.SevenZipFile(archive, mode="r") as z:
@@ -249,13 +255,19 @@ def main() -> None:
     show("(d) lxml target parser over the file", "d")
     for name, prefix in (("7z binary", "7z"), ("py7zr", "py7zr")):
         a, c, d = best[f"{prefix} a"], best[f"{prefix} c"], best["d"]
-        print(f"{name}: (c)/(a) = {a / c:.2f} (target >= 0.9: {'met' if a / c >= 0.9 else 'NOT met'}); "
-              f"(c)/(d) = {d / c:.2f}; one after the other would give {mb / (a + d):.1f} MB/s")
+        print(
+            f"{name}: (c)/(a) = {a / c:.2f} (target >= 0.9: {'met' if a / c >= 0.9 else 'NOT met'}); "
+            f"(c)/(d) = {d / c:.2f}; one after the other would give {mb / (a + d):.1f} MB/s"
+        )
     a1, c = best["7z a1"], best["7z c"]
-    print(f"7z binary against one decoding thread: (c)/(a1) = {a1 / c:.2f} (7-Zip decodes BZip2 on several threads: "
-          f"(a) has every core, (c) shares them with the parser)")
-    print(f"two-process ceiling: two one-thread 7z side by side give {2 * a1 / best['7z x2']:.2f}x one "
-          f"({2 * mb / best['7z x2']:.1f} MB/s together; 2.00 = two free cores)")
+    print(
+        f"7z binary against one decoding thread: (c)/(a1) = {a1 / c:.2f} (7-Zip decodes BZip2 on several threads: "
+        f"(a) has every core, (c) shares them with the parser)"
+    )
+    print(
+        f"two-process ceiling: two one-thread 7z side by side give {2 * a1 / best['7z x2']:.2f}x one "
+        f"({2 * mb / best['7z x2']:.1f} MB/s together; 2.00 = two free cores)"
+    )
     print(f"uptime at the end: {uptime()}")
     if scratch is not None:
         scratch.cleanup()

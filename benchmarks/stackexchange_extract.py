@@ -43,8 +43,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 REAL_POSTS = ROOT.parent / "shared" / "real" / "stackexchange" / "cardano.stackexchange.com" / "Posts.xml"
 ID_ATTRS = re.compile(rb'\b(Id|ParentId|AcceptedAnswerId)="(\d+)"')
 # Real STEM site names (filters/stackexchange_sites.toml): an unknown site's candidates skip the filters.
-WORKER_SITES = ("askubuntu.com", "superuser.com", "serverfault.com", "unix.stackexchange.com", "math.stackexchange.com",
-                "physics.stackexchange.com", "stats.stackexchange.com", "electronics.stackexchange.com")
+WORKER_SITES = (
+    "askubuntu.com",
+    "superuser.com",
+    "serverfault.com",
+    "unix.stackexchange.com",
+    "math.stackexchange.com",
+    "physics.stackexchange.com",
+    "stats.stackexchange.com",
+    "electronics.stackexchange.com",
+)
 
 
 def template_rows() -> list[bytes]:
@@ -151,8 +159,20 @@ def lima_curate() -> str:
 def cli_build(sites: Path, out: Path, workers: int) -> float:
     """The command-line build over the site folders, cold: what a user waits for, start-up included.
     The LIMA recipe's other subsets have no input here, hence --allow-short."""
-    cmd = [lima_curate(), "build", "--recipe", str(ROOT / "filters" / "lima.toml"), "--input", f"stackexchange={sites}",
-           "--out", str(out), "-j", str(workers), "--no-cache", "--allow-short"]
+    cmd = [
+        lima_curate(),
+        "build",
+        "--recipe",
+        str(ROOT / "filters" / "lima.toml"),
+        "--input",
+        f"stackexchange={sites}",
+        "--out",
+        str(out),
+        "-j",
+        str(workers),
+        "--no-cache",
+        "--allow-short",
+    ]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -165,8 +185,7 @@ def cli_build(sites: Path, out: Path, workers: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=500, help="size of the single Posts.xml")
-    parser.add_argument("--sites", type=int, default=4,
-                        help=f"sites for the worker comparison (2 to {len(WORKER_SITES)})")
+    parser.add_argument("--sites", type=int, default=4, help=f"sites for the worker comparison (2 to {len(WORKER_SITES)})")
     parser.add_argument("--site-mb", type=float, default=100, help="size of each of those sites")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is reported")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them (default: a temp dir)")
@@ -181,15 +200,19 @@ def main() -> None:
         unit = work / "bench.stackexchange.com"
         size = write_posts(unit / "Posts.xml", args.mb, rows)
         mb = size / 1e6
-        print(f"Posts.xml: {mb:.0f} MB, {sum(1 for _ in open(unit / 'Posts.xml', 'rb')) - 3:,} rows "
-              f"({'real cardano rows' if REAL_POSTS.is_file() else 'fixture rows'} repeated)")
+        print(
+            f"Posts.xml: {mb:.0f} MB, {sum(1 for _ in open(unit / 'Posts.xml', 'rb')) - 3:,} rows "
+            f"({'real cardano rows' if REAL_POSTS.is_file() else 'fixture rows'} repeated)"
+        )
 
         bare = best_of(args.repeat, bare_pass, unit / "Posts.xml")
         ours = best_of(args.repeat, reader_pass, unit)
         bare_rate, our_rate = mb / bare["seconds"], mb / ours["seconds"]
         print(f"bare lxml iterparse : {bare_rate:6.1f} MB/s  ({bare['seconds']:.1f} s, peak RSS {bare['rss_mb']:.0f} MB)")
-        print(f"lima-curate reader  : {our_rate:6.1f} MB/s  ({ours['seconds']:.1f} s, peak RSS {ours['rss_mb']:.0f} MB, "
-              f"{ours['candidates']:,} candidates)")
+        print(
+            f"lima-curate reader  : {our_rate:6.1f} MB/s  ({ours['seconds']:.1f} s, peak RSS {ours['rss_mb']:.0f} MB, "
+            f"{ours['candidates']:,} candidates)"
+        )
         ratio = our_rate / bare_rate
         print(f"ratio reader / bare : {ratio:.2f}   (target >= 0.90) {'ok' if ratio >= 0.9 else 'MISSED'}")
         rss_ok = "ok" if ours["rss_mb"] < 300 else "MISSED"
@@ -205,11 +228,15 @@ def main() -> None:
         two = min(cli_build(work / "sites", work / "out-j2", 2) for _ in range(args.repeat))
         machine = two_process_ceiling(units[0] / "Posts.xml", units[1] / "Posts.xml", args.repeat)
         speed_up = one / two
-        print(f"{args.sites} sites, {total:.0f} MB, lima-curate build --no-cache: -j1 {one:.1f} s "
-              f"({total / one:.1f} MB/s), -j2 {two:.1f} s ({total / two:.1f} MB/s)")
+        print(
+            f"{args.sites} sites, {total:.0f} MB, lima-curate build --no-cache: -j1 {one:.1f} s "
+            f"({total / one:.1f} MB/s), -j2 {two:.1f} s ({total / two:.1f} MB/s)"
+        )
         print(f"speed-up -j2 / -j1  : {speed_up:.2f}x   (target >= 1.80x) {'ok' if speed_up >= 1.8 else 'MISSED'}")
-        print(f"machine ceiling     : {machine['ceiling']:.2f}x   (one bare pass {machine['one']:.2f} s alone, two "
-              f"side by side in two processes {machine['two']:.2f} s; cores: {os.cpu_count()})")
+        print(
+            f"machine ceiling     : {machine['ceiling']:.2f}x   (one bare pass {machine['one']:.2f} s alone, two "
+            f"side by side in two processes {machine['two']:.2f} s; cores: {os.cpu_count()})"
+        )
         print(load())
     finally:
         if args.keep is None:

@@ -64,8 +64,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "benchmarks" / "scale.toml"
 LIMA = ROOT / "filters" / "lima.toml"
 # The Makefile's SAMPLE_INPUTS, less the samples' stackexchange: the generated sites replace it.
-SAMPLE_INPUTS = ("wikihow=samples/wikihow", "writingprompts=samples/writingprompts", "superni=samples/superni",
-                 "authored=samples/authored/examples.jsonl")
+SAMPLE_INPUTS = (
+    "wikihow=samples/wikihow",
+    "writingprompts=samples/writingprompts",
+    "superni=samples/superni",
+    "authored=samples/authored/examples.jsonl",
+)
 
 # site -> (LIMA subset, share of the dump's questions)
 SITES = {
@@ -113,18 +117,59 @@ COMMON = (
     "instead almost enough however therefore otherwise perhaps probably certainly especially mostly "
     "good better best bad worse hard easy cheap expensive warm cold dry wet thick thin strong weak"
 ).split()
-SYLLABLES = ("ba be bi bo ca ce co da de di do fa fe fi ga ge go ha he hi ho ja ka ke ki la le li lo lu ma "
-             "me mi mo na ne ni no pa pe pi po ra re ri ro sa se si so ta te ti to va ve vi wa we ya ze "
-             "bar ber cor dar del fan gar hal kin lan lor man mar nel nor par pel ran ren sal sen tan ter "
-             "tor val ver ing ion ent est ard ack").split()
-WHITELIST = {"as", "in", "the", "this", "have", "other", "another", "here", "top", "previous", "accepted", "see",
-             "is", "what", "why", "does", "how", "do", "one"}
-FIRST_PERSON_OPENERS = ("I would start by checking the", "In my experience the", "We usually keep the",
-                        "My own setup uses the", "I have seen the")
-OTHER_ANSWER_OPENERS = ("As mentioned in the comments, the", "As others have said, the",
-                        "The accepted answer misses the", "Edit: the", "See above for the")
-TITLE_OPENERS = (b"How can", b"How do", b"Why does", b"What makes", b"When should", b"Is it possible to", b"Which",
-                 b"Where does", b"Can", b"Should")
+SYLLABLES = (
+    "ba be bi bo ca ce co da de di do fa fe fi ga ge go ha he hi ho ja ka ke ki la le li lo lu ma "
+    "me mi mo na ne ni no pa pe pi po ra re ri ro sa se si so ta te ti to va ve vi wa we ya ze "
+    "bar ber cor dar del fan gar hal kin lan lor man mar nel nor par pel ran ren sal sen tan ter "
+    "tor val ver ing ion ent est ard ack"
+).split()
+WHITELIST = {
+    "as",
+    "in",
+    "the",
+    "this",
+    "have",
+    "other",
+    "another",
+    "here",
+    "top",
+    "previous",
+    "accepted",
+    "see",
+    "is",
+    "what",
+    "why",
+    "does",
+    "how",
+    "do",
+    "one",
+}
+FIRST_PERSON_OPENERS = (
+    "I would start by checking the",
+    "In my experience the",
+    "We usually keep the",
+    "My own setup uses the",
+    "I have seen the",
+)
+OTHER_ANSWER_OPENERS = (
+    "As mentioned in the comments, the",
+    "As others have said, the",
+    "The accepted answer misses the",
+    "Edit: the",
+    "See above for the",
+)
+TITLE_OPENERS = (
+    b"How can",
+    b"How do",
+    b"Why does",
+    b"What makes",
+    b"When should",
+    b"Is it possible to",
+    b"Which",
+    b"Where does",
+    b"Can",
+    b"Should",
+)
 BAD_TITLES = ("What is wrong with this code?", "Please help", "Error in title", "Strange behaviour")
 
 
@@ -147,8 +192,14 @@ def banned_words(words: dict[str, list[str]]) -> tuple[set[str], set[str]]:
 
 def xml_attr(html: str) -> bytes:
     """HTML as it sits in a dump's Body attribute."""
-    return (html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#xA;").encode())
+    return (
+        html.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\n", "&#xA;")
+        .encode()
+    )
 
 
 def html_text(text: str) -> str:
@@ -171,8 +222,11 @@ class Corpus:
     def __init__(self, seed: int):
         with open(LIMA, "rb") as handle:
             chain = tomllib.load(handle)["filters"]["stackexchange"]
-        words = {"first_person": chain["first_person"]["words"], "other_answers": chain["other_answers"]["phrases"],
-                 "title_needs_body": chain["self_contained_title"]["phrases"]}
+        words = {
+            "first_person": chain["first_person"]["words"],
+            "other_answers": chain["other_answers"]["phrases"],
+            "title_needs_body": chain["self_contained_title"]["phrases"],
+        }
         prose_ban, title_ban = banned_words(words)
         rng = random.Random(seed)
         made = set()
@@ -195,8 +249,7 @@ class Corpus:
         blocks = [self.make_block() for _ in range(self.BLOCKS)]
         self.block_xml = [b for b, _ in blocks]
         self.block_len = [n for _, n in blocks]
-        self.tags = [xml_attr(f"<{'-'.join(rng.sample(vocabulary[100:], rng.choice((1, 1, 2))))}>")
-                     for _ in range(1024)]
+        self.tags = [xml_attr(f"<{'-'.join(rng.sample(vocabulary[100:], rng.choice((1, 1, 2))))}>") for _ in range(1024)]
         self.first_person = [xml_attr(f"<p>{s} {self.sentence()}</p>\n") for s in FIRST_PERSON_OPENERS]
         self.other_answers = [xml_attr(f"<p>{s} {self.sentence()}</p>\n") for s in OTHER_ANSWER_OPENERS]
         self.pooled_answers = [self.body(rng, lognormal(rng, 650, 40, 9000), 12000)[0] for _ in range(self.POOLED)]
@@ -229,15 +282,17 @@ class Corpus:
     def code_line(self) -> str:
         rng, n = self.rng, self.rng.randint(1, 999)
         a, b, c, d = rng.sample(self.names, 4)
-        return rng.choice((
-            f"{a}_{b} = {c}({d}, {n})",
-            f"if {a} < {n} and {b} != \"{c}\":",
-            f"    return {a}.{b}_{c}()",
-            f"for {a} in {b}s:",
-            f"$ {a} --{b}={n} /{c}/{d} > {a}.log",
-            f"    {a}[\"{b}\"] += {n}  # {c} {d}",
-            f"<{a} {b}=\"{c}\">{d}</{a}>",
-        ))
+        return rng.choice(
+            (
+                f"{a}_{b} = {c}({d}, {n})",
+                f'if {a} < {n} and {b} != "{c}":',
+                f"    return {a}.{b}_{c}()",
+                f"for {a} in {b}s:",
+                f"$ {a} --{b}={n} /{c}/{d} > {a}.log",
+                f'    {a}["{b}"] += {n}  # {c} {d}',
+                f'<{a} {b}="{c}">{d}</{a}>',
+            )
+        )
 
     def title(self, rng: random.Random) -> bytes:
         """Three to eight words after an opener, none of them pointing into the body."""
@@ -280,11 +335,15 @@ def accumulate_zipf(n: int):
 # -- dumps -----------------------------------------------------------------------------------------
 
 HEADER = b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
-QUESTION_ROW = (b'  <row Id="%d" PostTypeId="1"%s CreationDate="%s" Score="%d" ViewCount="%d" Body="%s" '
-                b'OwnerUserId="%d" LastActivityDate="%s" Title="%s" Tags="%s" AnswerCount="%d" CommentCount="%d"%s '
-                b'ContentLicense="CC BY-SA 4.0" />\n')
-ANSWER_ROW = (b'  <row Id="%d" PostTypeId="2" ParentId="%d" CreationDate="%s" Score="%d" Body="%s" OwnerUserId="%d" '
-              b'LastActivityDate="%s" CommentCount="%d" ContentLicense="CC BY-SA 4.0" />\n')
+QUESTION_ROW = (
+    b'  <row Id="%d" PostTypeId="1"%s CreationDate="%s" Score="%d" ViewCount="%d" Body="%s" '
+    b'OwnerUserId="%d" LastActivityDate="%s" Title="%s" Tags="%s" AnswerCount="%d" CommentCount="%d"%s '
+    b'ContentLicense="CC BY-SA 4.0" />\n'
+)
+ANSWER_ROW = (
+    b'  <row Id="%d" PostTypeId="2" ParentId="%d" CreationDate="%s" Score="%d" Body="%s" OwnerUserId="%d" '
+    b'LastActivityDate="%s" CommentCount="%d" ContentLicense="CC BY-SA 4.0" />\n'
+)
 SLOT = 8  # ids per question: the question's own, then seven for answers placed at that point of the dump
 UNANSWERED = 0.12  # share of questions without an answer (not counted in --questions)
 HIGH = 0.08  # share of top answers scoring >= 10
@@ -292,8 +351,7 @@ LATE = 0.05  # share of answers posted long after their question (up to LATE_SLO
 LATE_SLOTS = 200_000
 MERGED = 0.002  # answers per question that sit before their question (moved there by a merge)
 # What a high-score top answer is planned to do in the filter chain (cumulative shares); the rest pass.
-PLANS = ((0.02, "closed"), (0.05, "title"), (0.17, "short"), (0.25, "long"), (0.30, "first_person"),
-         (0.34, "other_answers"))
+PLANS = ((0.02, "closed"), (0.05, "title"), (0.17, "short"), (0.25, "long"), (0.30, "first_person"), (0.34, "other_answers"))
 EPOCH = 733773  # 2010-01-01 as a proleptic ordinal
 GENERATOR = 1  # bump when the dumps change, so that a --keep folder is not reused across versions
 
@@ -310,8 +368,9 @@ def lognormal(rng: random.Random, median: float, low: int, high: int) -> int:
     return int(min(high, max(low, rng.lognormvariate(math.log(median), 0.75))))
 
 
-def write_site(path: Path, seed: int, compact: bool, questions: int = 0, target_bytes: int = 0,
-               corpus: Corpus | None = None) -> dict:
+def write_site(
+    path: Path, seed: int, compact: bool, questions: int = 0, target_bytes: int = 0, corpus: Corpus | None = None
+) -> dict:
     """One site's Posts.xml, until ``questions`` answered questions or ``target_bytes`` bytes.
 
     Question ``k`` has Id ``8k``; its answers take the free Ids after the question they are placed
@@ -405,8 +464,21 @@ def write_site(path: Path, seed: int, compact: bool, questions: int = 0, target_
         bits = getrandbits(40)
         tags = b"".join(corpus.tags[(bits >> shift) & 0x3FF] for shift in range(0, 10 * (1 + (bits >> 38)), 10))
         created = stamp(qid)
-        return QUESTION_ROW % (qid, accepted, created, qscore, 30 * max(qscore, 1), text, 1 + getrandbits(20),
-                               created, title, tags, own + merged, getrandbits(3), closed)
+        return QUESTION_ROW % (
+            qid,
+            accepted,
+            created,
+            qscore,
+            30 * max(qscore, 1),
+            text,
+            1 + getrandbits(20),
+            created,
+            title,
+            tags,
+            own + merged,
+            getrandbits(3),
+            closed,
+        )
 
     out = open(path, "wb", buffering=1 << 22)
     out.write(HEADER)
@@ -429,8 +501,9 @@ def write_site(path: Path, seed: int, compact: bool, questions: int = 0, target_
             target = slot + rng.randint(1, merge_span)  # a later question this answer was merged into
             aid, rows = place(slot)
             created = stamp(aid)
-            rows.append(ANSWER_ROW % (aid, SLOT * target, created, rng.randint(-1, 8), fresh(rng), 1 + getrandbits(20),
-                                      created, 0))
+            rows.append(
+                ANSWER_ROW % (aid, SLOT * target, created, rng.randint(-1, 8), fresh(rng), 1 + getrandbits(20), created, 0)
+            )
             merged_into[target] += 1
             counts["answers"] += 1
             counts["merged_answers"] += 1
@@ -459,8 +532,10 @@ def write_dump(root: Path, compact: bool, jobs: int, seed: int, questions: int =
     """A dump of eight site folders; sites are written in parallel, largest first."""
     start = time.perf_counter()
     SHARED["corpus"] = Corpus(seed)
-    work = [(site, str(root / site / "Posts.xml"), seed * 100 + i, compact, round(questions * share),
-             int(gb * 1e9 * share)) for i, (site, (_, share)) in enumerate(SITES.items())]
+    work = [
+        (site, str(root / site / "Posts.xml"), seed * 100 + i, compact, round(questions * share), int(gb * 1e9 * share))
+        for i, (site, (_, share)) in enumerate(SITES.items())
+    ]
     work.sort(key=lambda job: -SITES[job[0]][1])
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("fork")) as pool:
         sites = list(pool.map(write_site_job, work))
@@ -472,23 +547,35 @@ def write_dump(root: Path, compact: bool, jobs: int, seed: int, questions: int =
     eligible = Counter()
     for s in sites:
         eligible[SITES[s["site"]][0]] += s.get("eligible", 0)
-    return {"root": str(root), "compact": compact, "wall_s": wall, "sites": sorted(sites, key=lambda s: s["site"]),
-            "eligible_planned": dict(eligible), **total}
+    return {
+        "root": str(root),
+        "compact": compact,
+        "wall_s": wall,
+        "sites": sorted(sites, key=lambda s: s["site"]),
+        "eligible_planned": dict(eligible),
+        **total,
+    }
 
 
 def print_dump(dump: dict) -> None:
     kind = "compact" if dump["compact"] else "realistic"
     cpu = sum(s["seconds"] for s in dump["sites"])
-    print(f"  {kind} dump {dump['root']}: {dump['bytes'] / 1e9:.2f} GB XML, {dump['rows']:,} rows, "
-          f"{dump['questions']:,} questions, {dump['answered']:,} answered, {dump['answers']:,} answers")
-    print(f"    written in {dump['wall_s']:.1f} s: {dump['bytes'] / 1e6 / dump['wall_s']:.0f} MB/s, "
-          f"{dump['rows'] / dump['wall_s']:,.0f} rows/s ({dump['bytes'] / 1e6 / cpu:.0f} MB/s per process)")
+    print(
+        f"  {kind} dump {dump['root']}: {dump['bytes'] / 1e9:.2f} GB XML, {dump['rows']:,} rows, "
+        f"{dump['questions']:,} questions, {dump['answered']:,} answered, {dump['answers']:,} answers"
+    )
+    print(
+        f"    written in {dump['wall_s']:.1f} s: {dump['bytes'] / 1e6 / dump['wall_s']:.0f} MB/s, "
+        f"{dump['rows'] / dump['wall_s']:,.0f} rows/s ({dump['bytes'] / 1e6 / cpu:.0f} MB/s per process)"
+    )
     high, eligible, answered = dump.get("high", 0), dump.get("eligible", 0), dump["answered"]
-    print(f"    top answers >= 10: {high:,} ({high / answered:.1%} of answered); planned "
-          f"eligible {eligible:,} ({eligible / answered:.2%} of answered; stem "
-          f"{dump['eligible_planned'].get('se_stem', 0):,}, other {dump['eligible_planned'].get('se_other', 0):,}); "
-          f"late answers {dump.get('late_answers', 0):,}, "
-          f"answers before their question {dump.get('merged_answers', 0):,}")
+    print(
+        f"    top answers >= 10: {high:,} ({high / answered:.1%} of answered); planned "
+        f"eligible {eligible:,} ({eligible / answered:.2%} of answered; stem "
+        f"{dump['eligible_planned'].get('se_stem', 0):,}, other {dump['eligible_planned'].get('se_other', 0):,}); "
+        f"late answers {dump.get('late_answers', 0):,}, "
+        f"answers before their question {dump.get('merged_answers', 0):,}"
+    )
 
 
 def make_dump(root: Path, compact: bool, jobs: int, seed: int, questions: int = 0, gb: float = 0.0) -> dict:
@@ -619,10 +706,16 @@ def run_measured(cmd: list[str], logs: Path, label: str, tmpdir: Path | None = N
         print(f"\nFAILED ({label}): exit {proc.returncode}\n  $ {' '.join(cmd)}\n--- stderr tail ---\n{tail}")
         sys.exit(1)
     # Not usage.ru_maxrss: Linux carries the parent's high-water mark into a child across fork and exec.
-    return {"wall_s": wall, "peak_tree_rss": sampler.peak_rss, "max_rss": sampler.peak_one,
-            "cpu_s": usage.ru_utime + usage.ru_stime, "peak_temp": sampler.peak_temp, "procs": sampler.peak_procs,
-            "peak_watch": sampler.peak_watch,
-            "stdout": out_path.read_text(errors="replace")}
+    return {
+        "wall_s": wall,
+        "peak_tree_rss": sampler.peak_rss,
+        "max_rss": sampler.peak_one,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_temp": sampler.peak_temp,
+        "procs": sampler.peak_procs,
+        "peak_watch": sampler.peak_watch,
+        "stdout": out_path.read_text(errors="replace"),
+    }
 
 
 def best_of(runs: int, measure) -> dict:
@@ -670,8 +763,18 @@ def reader_child(unit: Path) -> None:
         converted += bool(candidate.messages)
     seconds = time.perf_counter() - start
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-    print(json.dumps({"seconds": seconds, "baseline_rss": baseline, "peak_rss": int(status["VmHWM"].split()[0]) * 1024,
-                      "candidates": candidates, "converted": converted, "skipped": dict(skipped)}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "baseline_rss": baseline,
+                "peak_rss": int(status["VmHWM"].split()[0]) * 1024,
+                "candidates": candidates,
+                "converted": converted,
+                "skipped": dict(skipped),
+            }
+        )
+    )
 
 
 def measure_reader(dump: dict, logs: Path, runs: int, label: str) -> dict:
@@ -681,17 +784,27 @@ def measure_reader(dump: dict, logs: Path, runs: int, label: str) -> dict:
     result = best_of(runs, lambda i: run_measured(cmd, logs, f"reader-{label}-{i}"))
     child = json.loads(result.pop("stdout").strip().splitlines()[-1])
     growth = child["peak_rss"] - child["baseline_rss"]
-    return {**result, **child, "site": site["site"], "xml_bytes": site["bytes"], "answered": site["answered"],
-            "mb_s": site["bytes"] / 1e6 / child["seconds"], "bytes_per_answered": growth / site["answered"]}
+    return {
+        **result,
+        **child,
+        "site": site["site"],
+        "xml_bytes": site["bytes"],
+        "answered": site["answered"],
+        "mb_s": site["bytes"] / 1e6 / child["seconds"],
+        "bytes_per_answered": growth / site["answered"],
+    }
 
 
 def print_reader(r: dict, timed: str) -> None:
-    print(f"  reader alone ({r['site']}, {r['xml_bytes'] / 1e9:.2f} GB, {r['answered']:,} answered questions, "
-          f"{timed}):")
-    print(f"    {r['mb_s']:7.1f} MB/s ({r['seconds']:.1f} s in read(), {r['wall_s']:.1f} s with start-up)   "
-          f"{r['candidates']:,} candidates, {r['converted']:,} converted")
-    print(f"    peak RSS {mb(r['peak_rss'])} (VmHWM), after imports {mb(r['baseline_rss'])}: "
-          f"{r['bytes_per_answered']:.0f} bytes per answered question")
+    print(f"  reader alone ({r['site']}, {r['xml_bytes'] / 1e9:.2f} GB, {r['answered']:,} answered questions, {timed}):")
+    print(
+        f"    {r['mb_s']:7.1f} MB/s ({r['seconds']:.1f} s in read(), {r['wall_s']:.1f} s with start-up)   "
+        f"{r['candidates']:,} candidates, {r['converted']:,} converted"
+    )
+    print(
+        f"    peak RSS {mb(r['peak_rss'])} (VmHWM), after imports {mb(r['baseline_rss'])}: "
+        f"{r['bytes_per_answered']:.0f} bytes per answered question"
+    )
 
 
 # -- builds ----------------------------------------------------------------------------------------
@@ -705,8 +818,11 @@ def quotas() -> dict[str, int]:
 def short_of(dump: dict) -> list[str]:
     """Stack Exchange subsets whose planned eligible answers do not reach the recipe's quota."""
     q = quotas()
-    return [f"{subset} plans {dump['eligible_planned'].get(subset, 0):,} eligible < quota {q[subset]}"
-            for subset in ("se_stem", "se_other") if dump["eligible_planned"].get(subset, 0) < q.get(subset, 0)]
+    return [
+        f"{subset} plans {dump['eligible_planned'].get(subset, 0):,} eligible < quota {q[subset]}"
+        for subset in ("se_stem", "se_other")
+        if dump["eligible_planned"].get(subset, 0) < q.get(subset, 0)
+    ]
 
 
 def build_command(dump: dict, out: Path, cache: Path, jobs: int | None, allow_short: bool) -> list[str]:
@@ -737,25 +853,44 @@ def measure_cold(dump: dict, work: Path, label: str, jobs: int, runs: int) -> di
     result.pop("stdout")
     card = json.loads((out / "manifest.card.json").read_text()) if (out / "manifest.card.json").is_file() else {}
     subsets = card.get("subsets", {})
-    return {**result, "jobs": jobs, "out": str(out), "cache": str(cache), "cache_bytes": folder_bytes(cache),
-            "allow_short": short,
-            "xml_bytes": dump["bytes"], "answered": dump["answered"], "total": card.get("total"),
-            "eligible": {s: subsets.get(s, {}).get("eligible") for s in ("se_stem", "se_other")},
-            "rejects": card.get("rejects", {}), "temp_ratio": result["peak_temp"] / dump["bytes"]}
+    return {
+        **result,
+        "jobs": jobs,
+        "out": str(out),
+        "cache": str(cache),
+        "cache_bytes": folder_bytes(cache),
+        "allow_short": short,
+        "xml_bytes": dump["bytes"],
+        "answered": dump["answered"],
+        "total": card.get("total"),
+        "eligible": {s: subsets.get(s, {}).get("eligible") for s in ("se_stem", "se_other")},
+        "rejects": card.get("rejects", {}),
+        "temp_ratio": result["peak_temp"] / dump["bytes"],
+    }
 
 
 def print_cold(r: dict, dump: dict, timed: str) -> None:
     planned = dump["eligible_planned"]
-    print(f"  cold build (-j {r['jobs']}, {timed}): {r['wall_s']:.1f} s {r['walls']}, "
-          f"{dump['bytes'] / 1e6 / r['wall_s']:.1f} MB/s of XML, CPU {r['cpu_s']:.0f} s")
-    print(f"    peak RSS, whole tree: {mb(r['peak_tree_rss'])} (largest process {mb(r['max_rss'])}, up to "
-          f"{r['procs']} processes); {r['peak_tree_rss'] / dump['answered']:.0f} bytes per answered question")
-    print(f"    peak temporary disk: {mb(r['peak_temp'])} = {r['temp_ratio']:.3f}x the XML   (target < "
-          f"{TARGETS['temp_ratio']}x) {verdict(r['temp_ratio'] < TARGETS['temp_ratio'])}")
-    print(f"    cache after the build: {mb(r['cache_bytes'])} ({r['cache_bytes'] / dump['bytes']:.3f}x the XML); peak "
-          f"of cache + output + staging while building {mb(r['peak_watch'])}; manifest {r['total']} examples")
-    print(f"    eligible in the card: se_stem {r['eligible']['se_stem']}, se_other {r['eligible']['se_other']} "
-          f"(planned {planned.get('se_stem', 0):,} / {planned.get('se_other', 0):,})")
+    print(
+        f"  cold build (-j {r['jobs']}, {timed}): {r['wall_s']:.1f} s {r['walls']}, "
+        f"{dump['bytes'] / 1e6 / r['wall_s']:.1f} MB/s of XML, CPU {r['cpu_s']:.0f} s"
+    )
+    print(
+        f"    peak RSS, whole tree: {mb(r['peak_tree_rss'])} (largest process {mb(r['max_rss'])}, up to "
+        f"{r['procs']} processes); {r['peak_tree_rss'] / dump['answered']:.0f} bytes per answered question"
+    )
+    print(
+        f"    peak temporary disk: {mb(r['peak_temp'])} = {r['temp_ratio']:.3f}x the XML   (target < "
+        f"{TARGETS['temp_ratio']}x) {verdict(r['temp_ratio'] < TARGETS['temp_ratio'])}"
+    )
+    print(
+        f"    cache after the build: {mb(r['cache_bytes'])} ({r['cache_bytes'] / dump['bytes']:.3f}x the XML); peak "
+        f"of cache + output + staging while building {mb(r['peak_watch'])}; manifest {r['total']} examples"
+    )
+    print(
+        f"    eligible in the card: se_stem {r['eligible']['se_stem']}, se_other {r['eligible']['se_other']} "
+        f"(planned {planned.get('se_stem', 0):,} / {planned.get('se_other', 0):,})"
+    )
 
 
 def measure_speed(dump: dict, work: Path, jobs: int, runs: int, cold: dict) -> dict:
@@ -779,13 +914,17 @@ def print_speed(s: dict, cold: dict, gb: float) -> None:
     print(f"  start-up floor: `lima-curate --version` takes {s['startup_s']:.2f} s")
     for name, label in (("j1", "-j1"), ("default", "default -j")):
         w = s["warm"][name]
-        print(f"  warm rebuild {label:10}: {w['wall_s']:6.2f} s {w['walls']}, peak RSS {mb(w['peak_tree_rss'])}   "
-              f"(target < {TARGETS['warm_s']:g} s{at}) {verdict(w['wall_s'] < TARGETS['warm_s'])}")
+        print(
+            f"  warm rebuild {label:10}: {w['wall_s']:6.2f} s {w['walls']}, peak RSS {mb(w['peak_tree_rss'])}   "
+            f"(target < {TARGETS['warm_s']:g} s{at}) {verdict(w['wall_s'] < TARGETS['warm_s'])}"
+        )
     v = s["verify"]
-    print(f"  verify              : {v['wall_s']:6.2f} s {v['walls']}, peak RSS {mb(v['peak_tree_rss'])}, "
-          f"peak temporary disk {mb(v['peak_temp'])}, "
-          f"{s['verify_ratio']:.2f}x the cold build ({cold['wall_s']:.1f} s)   (target <= {TARGETS['verify_ratio']}x) "
-          f"{verdict(s['verify_ratio'] <= TARGETS['verify_ratio'])}")
+    print(
+        f"  verify              : {v['wall_s']:6.2f} s {v['walls']}, peak RSS {mb(v['peak_tree_rss'])}, "
+        f"peak temporary disk {mb(v['peak_temp'])}, "
+        f"{s['verify_ratio']:.2f}x the cold build ({cold['wall_s']:.1f} s)   (target <= {TARGETS['verify_ratio']}x) "
+        f"{verdict(s['verify_ratio'] <= TARGETS['verify_ratio'])}"
+    )
 
 
 # -- projection ------------------------------------------------------------------------------------
@@ -800,9 +939,11 @@ def project(points: list[tuple[int, float]], to: int) -> tuple[float, float]:
 
 def print_projection(sizes: list[dict], speed: dict | None) -> dict:
     answered = STACK_OVERFLOW["questions"]
-    print(f"\nProjection to Stack Overflow ({answered / 1e6:.0f}M questions, all counted as answered: an upper "
-          f"bound; {STACK_OVERFLOW['answers'] / 1e6:.0f}M answers, ~{STACK_OVERFLOW['xml_bytes'] / 1e9:.0f} GB XML), "
-          f"from the slope between the two largest sizes:")
+    print(
+        f"\nProjection to Stack Overflow ({answered / 1e6:.0f}M questions, all counted as answered: an upper "
+        f"bound; {STACK_OVERFLOW['answers'] / 1e6:.0f}M answers, ~{STACK_OVERFLOW['xml_bytes'] / 1e9:.0f} GB XML), "
+        f"from the slope between the two largest sizes:"
+    )
     rows, figures = [], {}
     if len(sizes) < 2:
         print("  memory: needs two --questions sizes (one size cannot tell fixed costs from the slope)")
@@ -812,21 +953,31 @@ def print_projection(sizes: list[dict], speed: dict | None) -> dict:
         points = [(s["reader"]["answered"], s["reader"]["peak_rss"]) for s in sizes]
         rows.append(("extraction (reader) peak RSS", points, TARGETS["reader_rss"]))
     if len(sizes) >= 2 and "cold" in sizes[0]:
-        rows.append(("whole build peak RSS (tree)", [(s["answered"], s["cold"]["peak_tree_rss"]) for s in sizes],
-                     TARGETS["build_rss"]))
-        rows.append(("temporary disk (compact dumps)", [(s["answered"], s["cold"]["peak_temp"]) for s in sizes],
-                     TARGETS["temp_ratio"] * STACK_OVERFLOW["xml_bytes"]))
+        rows.append(
+            ("whole build peak RSS (tree)", [(s["answered"], s["cold"]["peak_tree_rss"]) for s in sizes], TARGETS["build_rss"])
+        )
+        rows.append(
+            (
+                "temporary disk (compact dumps)",
+                [(s["answered"], s["cold"]["peak_temp"]) for s in sizes],
+                TARGETS["temp_ratio"] * STACK_OVERFLOW["xml_bytes"],
+            )
+        )
     for name, points, target in rows:
         slope, value = project(points, answered)
         figures[name] = {"bytes_per_answered": slope, "projected": value, "target": target}
-        print(f"  {name:32} {slope:8.0f} B/answered question -> {gb_text(value):>9}   (target < {gb_text(target)}) "
-              f"{verdict(value < target)}")
+        print(
+            f"  {name:32} {slope:8.0f} B/answered question -> {gb_text(value):>9}   (target < {gb_text(target)}) "
+            f"{verdict(value < target)}"
+        )
     if speed and "cold" in speed:
         ratio = speed["cold"]["temp_ratio"]
         value = ratio * STACK_OVERFLOW["xml_bytes"]
         figures["temporary disk (realistic ratio)"] = {"ratio": ratio, "projected": value}
-        print(f"  {'temporary disk (realistic dump)':32} {ratio:8.3f}x the XML         -> {gb_text(value):>9}   "
-              f"(target < {TARGETS['temp_ratio']}x) {verdict(ratio < TARGETS['temp_ratio'])}")
+        print(
+            f"  {'temporary disk (realistic dump)':32} {ratio:8.3f}x the XML         -> {gb_text(value):>9}   "
+            f"(target < {TARGETS['temp_ratio']}x) {verdict(ratio < TARGETS['temp_ratio'])}"
+        )
     if not rows and not figures:
         print("  (nothing measured to project)")
     return figures
@@ -856,8 +1007,11 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", default="200000,1000000,5000000",
-                        help="answered questions of each compact dump, comma-separated ('' for none)")
+    parser.add_argument(
+        "--questions",
+        default="200000,1000000,5000000",
+        help="answered questions of each compact dump, comma-separated ('' for none)",
+    )
     parser.add_argument("--gb", type=float, default=3.0, help="size of the realistic dump for speed (0: none)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing on the realistic dump; the best counts")
     parser.add_argument("--work", type=Path, help="where dumps and builds go (default: a new temp folder)")
@@ -865,8 +1019,13 @@ def main() -> None:
     parser.add_argument("--sizes-only", action="store_true", help="only the compact sizes and the projection")
     parser.add_argument("--speed-only", action="store_true", help="only the realistic dump")
     parser.add_argument("--no-build", action="store_true", help="write dumps and run the reader only")
-    parser.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="processes for writing dumps, and -j of the cold builds (default: the CLI's default)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes for writing dumps, and -j of the cold builds (default: the CLI's default)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--reader-child", type=Path, help=argparse.SUPPRESS)

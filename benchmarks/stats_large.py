@@ -36,12 +36,18 @@ from lima_curate.records import Candidate, chat  # noqa: E402
 
 # subset -> (share of examples, mean prompt tokens, mean response tokens): LIMA's Table 1
 MIX = {
-    "se_stem": (0.2, 117, 523), "se_other": (0.2, 119, 530), "wikihow": (0.2, 12, 1811),
-    "writingprompts": (0.15, 34, 274), "superni": (0.05, 236, 92), "authored": (0.2, 40, 334),
+    "se_stem": (0.2, 117, 523),
+    "se_other": (0.2, 119, 530),
+    "wikihow": (0.2, 12, 1811),
+    "writingprompts": (0.15, 34, 274),
+    "superni": (0.05, 236, 92),
+    "authored": (0.2, 40, 334),
 }
 SOURCE = {"se_stem": "stackexchange", "se_other": "stackexchange"}
-WORDS = ("the of and to in is that for it as with was on be by this are or from at which an have not can "
-         "water bread answer question kettle temperature function variable example because however").split()
+WORDS = (
+    "the of and to in is that for it as with was on be by this are or from at which an have not can "
+    "water bread answer question kettle temperature function variable example because however"
+).split()
 
 
 def corpus(rng: random.Random, chars: int = 4_000_000) -> str:
@@ -73,12 +79,23 @@ def generate(path: Path, n: int, seed: int = 0) -> int:
             _, prompt_tokens, response_tokens = MIX[subset]
             lengths = [max(8, int(4 * rng.lognormvariate(0, 0.5) * mean)) for mean in (prompt_tokens, response_tokens)]
             cuts = [rng.randrange(len(text) - length) for length in lengths]
-            prompt, response = (text[c:c + length] for c, length in zip(cuts, lengths))
-            meta = {"site": f"site{rng.randrange(40)}.stackexchange.com"} if subset.startswith("se_") else {
-                "wikihow": {"category": f"category {rng.randrange(19)}"}, "superni": {"task": f"task{rng.randrange(50)}"},
-            }.get(subset, {})
-            candidate = Candidate(id=f"bench/{i:07d}", source=SOURCE.get(subset, subset), subset=subset, group="",
-                                  messages=chat(prompt, response), meta=meta)
+            prompt, response = (text[c : c + length] for c, length in zip(cuts, lengths))
+            meta = (
+                {"site": f"site{rng.randrange(40)}.stackexchange.com"}
+                if subset.startswith("se_")
+                else {
+                    "wikihow": {"category": f"category {rng.randrange(19)}"},
+                    "superni": {"task": f"task{rng.randrange(50)}"},
+                }.get(subset, {})
+            )
+            candidate = Candidate(
+                id=f"bench/{i:07d}",
+                source=SOURCE.get(subset, subset),
+                subset=subset,
+                group="",
+                messages=chat(prompt, response),
+                meta=meta,
+            )
             line = candidate.manifest_line() + "\n"
             out.write(line)
             written += len(line.encode("utf-8"))
@@ -118,8 +135,10 @@ def run_sizes(sizes: list[int], tokenizer: str | None) -> None:
             path = Path(folder) / f"manifest-{n}.jsonl"
             size = generate(path, n)
             figures = measure(str(path), tokenizer)
-            print(f"{n:>10,} {size / 1e6:>9.1f} {figures['seconds']:>8.2f} {figures['cpu_seconds']:>6.2f} "
-                  f"{size / 1e6 / figures['seconds']:>6.0f} {figures['peak_rss_mb']:>12.0f} {figures['total_tokens']:>14,}")
+            print(
+                f"{n:>10,} {size / 1e6:>9.1f} {figures['seconds']:>8.2f} {figures['cpu_seconds']:>6.2f} "
+                f"{size / 1e6 / figures['seconds']:>6.0f} {figures['peak_rss_mb']:>12.0f} {figures['total_tokens']:>14,}"
+            )
             path.unlink()
 
 
@@ -163,7 +182,9 @@ def calibration_texts() -> list[tuple[str, str]]:
             body = row.get("selftext") or ""
             if len(body) > 200 and body not in ("[deleted]", "[removed]"):
                 texts.append(("reddit", f"{row['title']}\n\n{body}"))
-    tasks = glob.glob(str(REAL / "superni" / "tasks" / "*.json")) + glob.glob(str(ROOT / "samples" / "superni" / "tasks" / "*.json"))
+    tasks = glob.glob(str(REAL / "superni" / "tasks" / "*.json")) + glob.glob(
+        str(ROOT / "samples" / "superni" / "tasks" / "*.json")
+    )
     for path in sorted(tasks):
         task = json.loads(Path(path).read_text())
         for instance in task["Instances"]:
@@ -179,10 +200,12 @@ def llama_like_bpe(texts: list[str]):
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE(byte_fallback=True))
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False),
-        pre_tokenizers.Split(Regex(r"▁?[^\W\d_▁]+|▁?(?:[^\w\s▁]|_)+|\d|▁+|\s+"), behavior="isolated"),
-    ])
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False),
+            pre_tokenizers.Split(Regex(r"▁?[^\W\d_▁]+|▁?(?:[^\w\s▁]|_)+|\d|▁+|\s+"), behavior="isolated"),
+        ]
+    )
     tokenizer.decoder = decoders.Metaspace()
     specials = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(256)]
     tokenizer.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=32000, special_tokens=specials, show_progress=False))
@@ -206,13 +229,17 @@ def estimate_error() -> None:
     true = np.array([len(e.ids) for e in tokenizer.encode_batch(bodies, add_special_tokens=False)])
     characters = sum(map(len, bodies))
     print(f"held-out texts: {len(bodies):,}, {characters:,} characters, {characters / true.sum():.2f} characters a token")
-    for name, counts in (("word-piece estimate", np.array(estimate_tokens(bodies))),
-                         ("characters / 4", np.array([len(t) / 4 for t in bodies]))):
+    for name, counts in (
+        ("word-piece estimate", np.array(estimate_tokens(bodies))),
+        ("characters / 4", np.array([len(t) / 4 for t in bodies])),
+    ):
         enough = true >= 20
         relative = np.abs(counts[enough] - true[enough]) / true[enough]
         per_kind = ", ".join(f"{k} {counts[kinds == k].sum() / true[kinds == k].sum() - 1:+.1%}" for k in sorted(set(kinds)))
-        print(f"{name}: total {counts.sum() / true.sum() - 1:+.1%}; per text (>= 20 tokens) median |error| "
-              f"{np.median(relative):.1%}, p90 {np.percentile(relative, 90):.1%}; by kind: {per_kind}")
+        print(
+            f"{name}: total {counts.sum() / true.sum() - 1:+.1%}; per text (>= 20 tokens) median |error| "
+            f"{np.median(relative):.1%}, p90 {np.percentile(relative, 90):.1%}; by kind: {per_kind}"
+        )
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ def read_lock(path: Path) -> dict[str, dict]:
         raise InputError(path, f"not a readable lock file ({error})") from None
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict) or data.get("schema") != LOCK_SCHEMA:
-        raise InputError(path, f"not a lock file of schema {LOCK_SCHEMA} (expected {{\"schema\": 1, \"files\": {{...}}}})")
+        raise InputError(path, f'not a lock file of schema {LOCK_SCHEMA} (expected {{"schema": 1, "files": {{...}}}})')
     for rel, entry in files.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not isinstance(entry.get("bytes"), int):
             raise InputError(path, f"entry {rel!r} lacks bytes or sha256")

@@ -18,8 +18,9 @@ LIMA_RECIPE = ROOT / "filters" / "lima.toml"
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None, **kwargs: Any) -> subprocess.CompletedProcess:
     """``lima-curate ARGS`` in a fresh interpreter, as a user runs it (exit code, stdout, stderr)."""
     full_env = {**os.environ, "LIMA_DATA": str(Path(cwd or ROOT) / "data"), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "lima_curate.cli", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "lima_curate.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True, **kwargs
+    )
 
 
 def run_cli(*args: str, catch_exceptions: bool = True):

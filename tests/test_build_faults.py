@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, parquet_rows
 from se_dump import answer, eligible_pairs, question, row, site_archive, site_folder
 
-RECIPE = ("[quotas]\nse_stem = 4\nse_other = 3\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 0\n")
+RECIPE = "[quotas]\nse_stem = 4\nse_other = 3\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 0\n"
 
 
 def command(*args: str) -> list[str]:
@@ -30,19 +30,33 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("faults")
-    rejected = [question(900, "How can a program read a file that is too short?"), answer(901, 900, body="<p>Too short.</p>"),
-                question(930, "How can a program read a file with a low scored answer?"), answer(931, 930, score=4)]
+    rejected = [
+        question(900, "How can a program read a file that is too short?"),
+        answer(901, 900, body="<p>Too short.</p>"),
+        question(930, "How can a program read a file with a low scored answer?"),
+        answer(931, 930, score=4),
+    ]
     site_folder(root / "se", "unix.stackexchange.com", eligible_pairs(100, 5) + rejected)
     site_archive(root / "se", "travel.stackexchange.com", eligible_pairs(400, 4))
     site_folder(root / "se", "askubuntu.com", eligible_pairs(700, 3))
-    (root / "recipe.toml").write_text(f'schema = 1\nextends = "{ROOT / "filters" / "lima.toml"}"\nname = "faults"\n'
-                                      f'version = "0.0.1"\n{RECIPE}')
+    (root / "recipe.toml").write_text(
+        f'schema = 1\nextends = "{ROOT / "filters" / "lima.toml"}"\nname = "faults"\nversion = "0.0.1"\n{RECIPE}'
+    )
     return root
 
 
 def build_args(dumps: Path, out: Path, *extra: str, inputs: Path | None = None) -> list[str]:
-    return ["build", "--recipe", str(dumps / "recipe.toml"), "--input", f"stackexchange={inputs or dumps / 'se'}",
-            "--out", str(out), "--no-cache", *extra]
+    return [
+        "build",
+        "--recipe",
+        str(dumps / "recipe.toml"),
+        "--input",
+        f"stackexchange={inputs or dumps / 'se'}",
+        "--out",
+        str(out),
+        "--no-cache",
+        *extra,
+    ]
 
 
 def with_a_broken_site(dumps: Path, tmp_path: Path) -> Path:
@@ -53,7 +67,9 @@ def with_a_broken_site(dumps: Path, tmp_path: Path) -> Path:
         (mixed / site / "Posts.xml").write_bytes((dumps / "se" / site / "Posts.xml").read_bytes())
     broken = mixed / "cooking.stackexchange.com"
     broken.mkdir()
-    (broken / "Posts.xml").write_text('<?xml version="1.0"?>\n<posts>\n' + row(Id=1, PostTypeId=1, Score=1) + '\n  <row Id="2" \n')
+    (broken / "Posts.xml").write_text(
+        '<?xml version="1.0"?>\n<posts>\n' + row(Id=1, PostTypeId=1, Score=1) + '\n  <row Id="2" \n'
+    )
     return broken / "Posts.xml"
 
 
@@ -74,18 +90,33 @@ def test_a_killed_build_leaves_the_previous_set_and_no_process(dumps, tmp_path):
     big = tmp_path / "big"
     for n, site in enumerate(("unix.stackexchange.com", "askubuntu.com")):
         rows = "\n".join(eligible_pairs(10_000 * (n + 1), 4))
-        filler = "\n".join(row(Id=900_000 + n * 100_000 + i, PostTypeId=1, Score=1, Title="How does a filler row read?",
-                               Body="<p>" + "filler text " * 40 + "</p>", AnswerCount=0) for i in range(60_000))
+        filler = "\n".join(
+            row(
+                Id=900_000 + n * 100_000 + i,
+                PostTypeId=1,
+                Score=1,
+                Title="How does a filler row read?",
+                Body="<p>" + "filler text " * 40 + "</p>",
+                AnswerCount=0,
+            )
+            for i in range(60_000)
+        )
         (big / site).mkdir(parents=True)
         (big / site / "Posts.xml").write_text(f'<?xml version="1.0"?>\n<posts>\n{rows}\n{filler}\n</posts>\n')
-    build = subprocess.Popen(command(*build_args(dumps, out, "-j", "2", inputs=big)), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+    build = subprocess.Popen(
+        command(*build_args(dumps, out, "-j", "2", inputs=big)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     tree = running_workers(build.pid, deadline=time.monotonic() + 120)
     assert tree, "the build never started its workers"
     os.kill(build.pid, signal.SIGKILL)
     build.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in tree):
+    while time.monotonic() < deadline and any(
+        psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in tree
+    ):
         time.sleep(0.1)
     left = [p for p in tree if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
     assert not left, f"processes of the killed build still run: {left}"
@@ -218,14 +249,18 @@ def set_counts(card: dict) -> None:
     card["rejects"]["stackexchange/length"] = 99
 
 
-@pytest.mark.parametrize("change, expected", [
-    (set_first_seed, "seed"),
-    (set_recipe_quota, "recipe it holds does not match its recipe_sha256"),
-    (set_recipe_sha, "recipe it holds does not match its recipe_sha256"),
-    (set_input_sha, "sha256 differs from the card"),
-    (set_input_bytes, "the card records"),
-    (set_counts, "differs from its rebuild in: rejects"),
-], ids=["seed", "recipe", "recipe_sha256", "input-sha256", "input-bytes", "counts"])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (set_first_seed, "seed"),
+        (set_recipe_quota, "recipe it holds does not match its recipe_sha256"),
+        (set_recipe_sha, "recipe it holds does not match its recipe_sha256"),
+        (set_input_sha, "sha256 differs from the card"),
+        (set_input_bytes, "the card records"),
+        (set_counts, "differs from its rebuild in: rejects"),
+    ],
+    ids=["seed", "recipe", "recipe_sha256", "input-sha256", "input-bytes", "counts"],
+)
 def test_verify_catches_every_edit_of_the_card(published, tmp_path, change, expected):
     out = tampered(published, tmp_path)
     edit_card(out, change)

@@ -32,7 +32,13 @@ def test_every_shipped_line_meets_the_published_schema_and_carries_its_version(n
 
 
 def test_a_line_is_canonical_json_with_its_version():
-    text = line("x/1", "authored", "authored", [{"role": "user", "content": "é?"}, {"role": "assistant", "content": "Oui."}], {"b": 1, "a": 2})
+    text = line(
+        "x/1",
+        "authored",
+        "authored",
+        [{"role": "user", "content": "é?"}, {"role": "assistant", "content": "Oui."}],
+        {"b": 1, "a": 2},
+    )
     assert text == canonical_json(json.loads(text)) and "\\u" not in text
     assert json.loads(text)["schema"] == LINE_SCHEMA and text.index('"id"') < text.index('"schema"')
 
@@ -40,12 +46,27 @@ def test_a_line_is_canonical_json_with_its_version():
 @pytest.mark.parametrize(
     "row, message",
     [
-        ({"id": "a", "source": "s", "subset": "t", "messages": [{"role": "bot", "content": "x"}], "meta": {}}, "messages[0].role: 'bot' is not one of"),
-        ({"id": "", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}}, "id: '' should be non-empty"),
+        (
+            {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "bot", "content": "x"}], "meta": {}},
+            "messages[0].role: 'bot' is not one of",
+        ),
+        (
+            {"id": "", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}},
+            "id: '' should be non-empty",
+        ),
         ({"id": "a", "source": "s", "subset": "t", "messages": [], "meta": {}}, "messages: [] should be non-empty"),
-        ({"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}]}, "'meta' is a required property"),
-        ({"schema": 2, "id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}}, "schema: 1 was expected"),
-        ({"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": 3}], "meta": {}}, "messages[0].content: 3 is not of type 'string'"),
+        (
+            {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}]},
+            "'meta' is a required property",
+        ),
+        (
+            {"schema": 2, "id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}},
+            "schema: 1 was expected",
+        ),
+        (
+            {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": 3}], "meta": {}},
+            "messages[0].content: 3 is not of type 'string'",
+        ),
     ],
 )
 def test_a_line_that_breaks_the_contract_is_one_error_naming_the_field(tmp_path, row, message):

@@ -24,8 +24,9 @@ TEST_PROMPT = "Write a short guide to reading files whose character encoding is 
 
 
 def candidate(id: str, prompt: str, response: str, subset: str = "se_stem", **meta) -> Candidate:
-    return Candidate(id=id, source="stackexchange", subset=subset, group="unix.stackexchange.com",
-                     messages=chat(prompt, response), meta=meta)
+    return Candidate(
+        id=id, source="stackexchange", subset=subset, group="unix.stackexchange.com", messages=chat(prompt, response), meta=meta
+    )
 
 
 def test_near_duplicate_keeps_the_first_and_names_it():
@@ -44,9 +45,14 @@ def test_near_duplicate_keeps_the_first_and_names_it():
 def test_a_thread_and_its_dialogue_chain_are_not_duplicates_of_each_other():
     url = "https://unix.stackexchange.com/questions/1"
     single = candidate("q1-a2", "How do backups fail?", LONG, url=url)
-    chain = Candidate(id="q1-a2-chain", source="stackexchange", subset="dialogue", group="unix.stackexchange.com",
-                      messages=chat("How do backups fail?", LONG, "And on a network share?", "The same, only slower to notice."),
-                      meta={"url": url})
+    chain = Candidate(
+        id="q1-a2-chain",
+        source="stackexchange",
+        subset="dialogue",
+        group="unix.stackexchange.com",
+        messages=chat("How do backups fail?", LONG, "And on a network share?", "The same, only slower to notice."),
+        meta={"url": url},
+    )
     assert near_duplicates([single, chain], 0.5, 5, 128) == {}
     seen: dict = {}
     assert duplicate_of(single, seen) is None and duplicate_of(chain, seen) is None
@@ -55,8 +61,10 @@ def test_a_thread_and_its_dialogue_chain_are_not_duplicates_of_each_other():
 
 
 def test_contamination_names_the_held_out_prompt_and_spares_partial_overlap():
-    held_out = {"test": [Candidate("authored/t1", "authored", "authored", "authored", chat(TEST_PROMPT), meta={"split": "test"})],
-                "dev": [Candidate("authored/d1", "authored", "authored", "authored", chat("Tell me a joke."), meta={"split": "dev"})]}
+    held_out = {
+        "test": [Candidate("authored/t1", "authored", "authored", "authored", chat(TEST_PROMPT), meta={"split": "test"})],
+        "dev": [Candidate("authored/d1", "authored", "authored", "authored", chat("Tell me a joke."), meta={"split": "dev"})],
+    }
     leaked = candidate("x", "How to read files?", LONG + "\n\n" + TEST_PROMPT.upper())  # case and punctuation do not hide it
     partial = candidate("y", "How to read files?", LONG + " Reading files whose character encoding is unknown is hard.")
     short = candidate("z", "Tell me a joke!", LONG)  # a prompt shorter than n words is one n-gram of its own length
@@ -88,16 +96,28 @@ def planted(tmp_path_factory) -> Path:
     test prompt pasted into question 4900's answer; the test prompt sits in the authored test set."""
     root = tmp_path_factory.mktemp("planted")
     near_copy = varied_answer(100).replace("<p>", "<p>In short: ", 1)
-    site_folder(root / "se", "unix.stackexchange.com", eligible_pairs(100, 6) + [
-        question(900, "What is the safe way to read a file in an unknown encoding?", score=5), answer(901, 900, body=near_copy),
-    ])
-    site_folder(root / "se", "travel.stackexchange.com", eligible_pairs(4000, 6) + [
-        question(4900, "How should a traveller read files from a foreign laptop?", score=3),
-        answer(4901, 4900, body=varied_answer(4900) + f"<p>{TEST_PROMPT}</p>"),
-    ])
+    site_folder(
+        root / "se",
+        "unix.stackexchange.com",
+        eligible_pairs(100, 6)
+        + [
+            question(900, "What is the safe way to read a file in an unknown encoding?", score=5),
+            answer(901, 900, body=near_copy),
+        ],
+    )
+    site_folder(
+        root / "se",
+        "travel.stackexchange.com",
+        eligible_pairs(4000, 6)
+        + [
+            question(4900, "How should a traveller read files from a foreign laptop?", score=3),
+            answer(4901, 4900, body=varied_answer(4900) + f"<p>{TEST_PROMPT}</p>"),
+        ],
+    )
     (root / "authored").mkdir()
-    (root / "authored" / "test.jsonl").write_text(json.dumps(
-        {"id": "encoding-guide", "split": "test", "messages": [{"role": "user", "content": TEST_PROMPT}]}) + "\n")
+    (root / "authored" / "test.jsonl").write_text(
+        json.dumps({"id": "encoding-guide", "split": "test", "messages": [{"role": "user", "content": TEST_PROMPT}]}) + "\n"
+    )
     (root / "recipe.toml").write_text(
         f'schema = 1\nextends = "{ROOT / "filters" / "lima.toml"}"\nname = "dedup-test"\nversion = "0.0.1"\n'
         "[quotas]\nse_stem = 6\nse_other = 6\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 0\n"
@@ -107,8 +127,19 @@ def planted(tmp_path_factory) -> Path:
 
 def test_planted_near_duplicate_and_test_prompt_are_removed_counted_and_verifiable(planted, tmp_path):
     out = tmp_path / "out"
-    built = cli("build", "--recipe", str(planted / "recipe.toml"), "--input", f"stackexchange={planted / 'se'}",
-                "--input", f"authored={planted / 'authored'}", "--out", str(out), "--no-cache", cwd=tmp_path)
+    built = cli(
+        "build",
+        "--recipe",
+        str(planted / "recipe.toml"),
+        "--input",
+        f"stackexchange={planted / 'se'}",
+        "--input",
+        f"authored={planted / 'authored'}",
+        "--out",
+        str(out),
+        "--no-cache",
+        cwd=tmp_path,
+    )
     assert built.returncode == 0, built.stderr
     card = json.loads((out / "manifest.card.json").read_text())
     assert card["rejects"] == {"stackexchange/contamination": 1, "stackexchange/near_duplicate": 1}
@@ -126,10 +157,23 @@ def test_planted_near_duplicate_and_test_prompt_are_removed_counted_and_verifiab
 
 def test_switched_off_both_stay_in_the_pool(planted, tmp_path):
     recipe = planted / "off.toml"
-    recipe.write_text(planted.joinpath("recipe.toml").read_text() + "[dedup]\nnear_threshold = 0.0\n[decontam]\nthreshold = 0.0\n")
+    recipe.write_text(
+        planted.joinpath("recipe.toml").read_text() + "[dedup]\nnear_threshold = 0.0\n[decontam]\nthreshold = 0.0\n"
+    )
     out = tmp_path / "out"
-    built = cli("build", "--recipe", str(recipe), "--input", f"stackexchange={planted / 'se'}",
-                "--input", f"authored={planted / 'authored'}", "--out", str(out), "--no-cache", cwd=tmp_path)
+    built = cli(
+        "build",
+        "--recipe",
+        str(recipe),
+        "--input",
+        f"stackexchange={planted / 'se'}",
+        "--input",
+        f"authored={planted / 'authored'}",
+        "--out",
+        str(out),
+        "--no-cache",
+        cwd=tmp_path,
+    )
     assert built.returncode == 0, built.stderr
     card = json.loads((out / "manifest.card.json").read_text())
     assert card["rejects"] == {}

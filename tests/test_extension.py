@@ -21,11 +21,27 @@ from lima_curate.records import Candidate
 LONG = "The archive records show a slow shift in how the guilds kept their books. " * 20
 ANSWERS = [
     {"id": "a1", "title": "How did medieval guilds train apprentices?", "answer": LONG, "score": 90, "flair": "Medieval"},
-    {"id": "a2", "title": "Why did the Roman legions use the gladius?", "answer": LONG + "Short blades suited the tight ranks.",
-     "score": 70, "flair": "Ancient"},
-    {"id": "a3", "title": "What did sailors eat on long voyages in 1700?", "answer": "Hardtack.", "score": 60, "flair": "Early Modern"},
-    {"id": "a4", "title": "How were castles supplied during a siege?", "answer": LONG + " See https://example.org/sieges for maps.",
-     "score": 50, "flair": "Medieval"},
+    {
+        "id": "a2",
+        "title": "Why did the Roman legions use the gladius?",
+        "answer": LONG + "Short blades suited the tight ranks.",
+        "score": 70,
+        "flair": "Ancient",
+    },
+    {
+        "id": "a3",
+        "title": "What did sailors eat on long voyages in 1700?",
+        "answer": "Hardtack.",
+        "score": 60,
+        "flair": "Early Modern",
+    },
+    {
+        "id": "a4",
+        "title": "How were castles supplied during a siege?",
+        "answer": LONG + " See https://example.org/sieges for maps.",
+        "score": 50,
+        "flair": "Medieval",
+    },
     {"id": "a5", "title": "Who printed the first newspapers in Europe?", "answer": LONG, "score": 3, "flair": "Early Modern"},
 ]
 
@@ -41,7 +57,8 @@ def toy(tmp_path):
 
 def recipe(tmp_path: Path, chain: str = '["length"]', extra: str = "") -> Path:
     path = tmp_path / "toy.toml"
-    path.write_text(f'''schema = 2
+    path.write_text(
+        f'''schema = 2
 extends = "{(ROOT / "filters" / "lima.toml").as_posix()}"
 name = "toy"
 version = "0.0.1"
@@ -68,14 +85,28 @@ chain = {chain}
 [filters.askhistorians.length]
 min_chars = 1200
 max_chars = 4096
-{extra}''', encoding="utf-8")
+{extra}''',
+        encoding="utf-8",
+    )
     return path
 
 
 def build(tmp_path: Path, data: Path, recipe_path: Path):
     out = tmp_path / "out"
-    result = run_cli("build", "--recipe", str(recipe_path), "--input", f"askhistorians={data}",
-                     "--input", f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}", "--out", str(out), "--no-cache", "-j", "1")
+    result = run_cli(
+        "build",
+        "--recipe",
+        str(recipe_path),
+        "--input",
+        f"askhistorians={data}",
+        "--input",
+        f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}",
+        "--out",
+        str(out),
+        "--no-cache",
+        "-j",
+        "1",
+    )
     return result, out
 
 
@@ -91,7 +122,9 @@ def test_a_registered_source_builds_verifies_and_exports_like_a_shipped_one(toy,
     assert [m["id"] for m in manifest[2:]] == ["askhistorians/a1", "askhistorians/a2"]  # best-scored first
     card = json.loads((out / "manifest.card.json").read_text())
     assert card["subsets"]["askhistorians"]["groups"] == {"Ancient": 1, "Medieval": 1}
-    assert [i["source"] for i in card["inputs"]] == ["authored", "askhistorians"] and card["inputs"][1]["skipped"] == {"low score": 1}
+    assert [i["source"] for i in card["inputs"]] == ["authored", "askhistorians"] and card["inputs"][1]["skipped"] == {
+        "low score": 1
+    }
     rejected = {r["id"]: r["filter"] for r in parquet_rows(out / "rejects.parquet")}
     assert rejected["askhistorians/a3"] == "length"
 
@@ -108,8 +141,15 @@ def test_a_registered_source_builds_verifies_and_exports_like_a_shipped_one(toy,
 
 
 def test_an_unknown_source_is_one_line_naming_the_known_ones(tmp_path):
-    result = run_cli("build", "--recipe", str(ROOT / "filters" / "sample.toml"), "--input", f"askhistorians={tmp_path}",
-                     "--out", str(tmp_path / "out"))
+    result = run_cli(
+        "build",
+        "--recipe",
+        str(ROOT / "filters" / "sample.toml"),
+        "--input",
+        f"askhistorians={tmp_path}",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.exit_code == 2
     assert "unknown source 'askhistorians'" in result.output and "stackexchange" in result.output
 

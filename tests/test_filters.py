@@ -49,8 +49,15 @@ def test_length_bounds_are_inclusive(settings, n, keep):
 
 @pytest.mark.parametrize(
     "sentence",
-    ["I would blanch it first.", "In my experience it wilts.", "I'm sure it keeps.", "We usually freeze it.",
-     "Give me a minute.", "It worked for us.", "Ask myself."],
+    [
+        "I would blanch it first.",
+        "In my experience it wilts.",
+        "I'm sure it keeps.",
+        "We usually freeze it.",
+        "Give me a minute.",
+        "It worked for us.",
+        "Ask myself.",
+    ],
 )
 def test_first_person_is_dropped(settings, sentence):
     decision = first_drop(settings, candidate(("Fresh basil keeps best in water. " * 40) + sentence))
@@ -59,8 +66,13 @@ def test_first_person_is_dropped(settings, sentence):
 
 @pytest.mark.parametrize(
     "text",
-    ["The loop variable i counts rows, in section ii.", "Prices in the US rose.", "Use `my_var` here.",
-     "Run this:\n\n```\nfor i in items: print(my, me)\n```\n", "Immediate, minefield, medium, mystery items."],
+    [
+        "The loop variable i counts rows, in section ii.",
+        "Prices in the US rose.",
+        "Use `my_var` here.",
+        "Run this:\n\n```\nfor i in items: print(my, me)\n```\n",
+        "Immediate, minefield, medium, mystery items.",
+    ],
 )
 def test_first_person_ignores_code_lowercase_i_acronyms_and_word_parts(settings, text):
     assert first_drop(settings, candidate(("Fresh basil keeps best in water. " * 40) + text)) is None
@@ -68,8 +80,13 @@ def test_first_person_ignores_code_lowercase_i_acronyms_and_word_parts(settings,
 
 @pytest.mark.parametrize(
     "sentence",
-    ["As mentioned in the other answer, dry it.", "See the accepted answer.", "This is common on Stack Exchange.",
-     "Edit: fixed the link.", "As others have said, freeze it."],
+    [
+        "As mentioned in the other answer, dry it.",
+        "See the accepted answer.",
+        "This is common on Stack Exchange.",
+        "Edit: fixed the link.",
+        "As others have said, freeze it.",
+    ],
 )
 def test_references_to_other_answers_are_dropped(settings, sentence):
     decision = first_drop(settings, candidate(("Fresh basil keeps best in water. " * 40) + sentence))

@@ -20,29 +20,59 @@ def realistic_examples() -> list[Candidate]:
     """One example per source with the meta each reader writes (nested lists, ints, bools, nulls)."""
     return [
         Candidate(
-            id="stackexchange/cooking.stackexchange.com/q12-a34", source="stackexchange", subset="se_other",
+            id="stackexchange/cooking.stackexchange.com/q12-a34",
+            source="stackexchange",
+            subset="se_other",
             group="cooking.stackexchange.com",
-            messages=chat("Why does bread go stale?", "Staling is starch **retrogradation**:\n\n- water moves\n- crumb firms\n\n```\nno code\n```"),
-            meta={"site": "cooking.stackexchange.com", "question_id": 12, "answer_id": 34, "question_score": 31,
-                  "answer_score": 40, "tags": ["bread", "storage"], "closed": False, "licence": "CC BY-SA 4.0",
-                  "url": "https://cooking.stackexchange.com/questions/12", "dump_date": "2024-03-31"},
+            messages=chat(
+                "Why does bread go stale?",
+                "Staling is starch **retrogradation**:\n\n- water moves\n- crumb firms\n\n```\nno code\n```",
+            ),
+            meta={
+                "site": "cooking.stackexchange.com",
+                "question_id": 12,
+                "answer_id": 34,
+                "question_score": 31,
+                "answer_score": 40,
+                "tags": ["bread", "storage"],
+                "closed": False,
+                "licence": "CC BY-SA 4.0",
+                "url": "https://cooking.stackexchange.com/questions/12",
+                "dump_date": "2024-03-31",
+            },
         ),
         Candidate(
-            id="wikihow/Descale-a-Kettle", source="wikihow", subset="wikihow", group="Home and Garden",
+            id="wikihow/Descale-a-Kettle",
+            source="wikihow",
+            subset="wikihow",
+            group="Home and Garden",
             messages=chat("How to descale a kettle?", "1. Fill it with vinegar and water.\n2. Boil, wait an hour, rinse."),
             meta={"category": "Home and Garden", "article_id": 1234, "url": "https://www.wikihow.com/Descale-a-Kettle"},
         ),
         Candidate(
-            id="superni/task1146_country_capital/task1146-1", source="superni", subset="superni",
+            id="superni/task1146_country_capital/task1146-1",
+            source="superni",
+            subset="superni",
             group="task1146_country_capital",
             messages=chat("Given a country, name its capital.\n\nFrance", "Paris"),
-            meta={"task": "task1146_country_capital", "categories": ["Question Answering"], "instance_id": "task1146-1",
-                  "instance_licence": None},
+            meta={
+                "task": "task1146_country_capital",
+                "categories": ["Question Answering"],
+                "instance_id": "task1146-1",
+                "instance_licence": None,
+            },
         ),
         Candidate(
-            id="authored/dialogue-kettle", source="authored", subset="dialogue", group="advice",
-            messages=chat("My kettle is furry inside.", "That is limescale; it is harmless.", "How do I remove it?",
-                          "Boil a mix of water and vinegar, then rinse twice."),
+            id="authored/dialogue-kettle",
+            source="authored",
+            subset="dialogue",
+            group="advice",
+            messages=chat(
+                "My kettle is furry inside.",
+                "That is limescale; it is harmless.",
+                "How do I remove it?",
+                "Boil a mix of water and vinegar, then rinse twice.",
+            ),
             meta={"category": "advice", "split": "train", "licence": "CC-BY-4.0"},
         ),
     ]
@@ -68,11 +98,16 @@ def tiny_chat_tokenizer(texts: list[str]):
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<s>", "</s>", "<eot>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=["<s>", "</s>", "<eot>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     backend.train_from_iterator(texts, trainer)
-    template = ("{{ bos_token }}{% for message in messages %}<|{{ message['role'] }}|>\n"
-                "{{ message['content'] }}<eot>\n{% endfor %}")
+    template = (
+        "{{ bos_token }}{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}<eot>\n{% endfor %}"
+    )
     return PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", chat_template=template)
 
 
@@ -93,8 +128,17 @@ def test_manifest_loads_with_datasets_and_its_messages_take_a_chat_template(mani
         assert tokenizer.decode(ids) == expected
 
 
-@pytest.mark.parametrize("to, name", [("gair", "out.jsonl"), ("sharegpt", "out.jsonl"), ("sharegpt", "out.json"),
-                                      ("alpaca", "out.json"), ("parquet", "out.parquet"), ("hf", "out_hf")])
+@pytest.mark.parametrize(
+    "to, name",
+    [
+        ("gair", "out.jsonl"),
+        ("sharegpt", "out.jsonl"),
+        ("sharegpt", "out.json"),
+        ("alpaca", "out.json"),
+        ("parquet", "out.parquet"),
+        ("hf", "out_hf"),
+    ],
+)
 def test_export_then_import_keeps_the_messages_word_for_word(manifest, tmp_path, to, name):
     if to == "hf":
         pytest.importorskip("datasets")
@@ -120,8 +164,11 @@ def test_alpaca_export_counts_the_multi_turn_examples_it_cannot_carry(manifest, 
     assert written.written == 3
     assert dict(written.skipped) == {"not a single user/assistant turn (Alpaca is single-turn)": 1}
     rows = [json.loads(line) for line in (tmp_path / "alpaca.jsonl").read_text().splitlines()]
-    assert rows[1] == {"input": "", "instruction": "How to descale a kettle?",
-                       "output": "1. Fill it with vinegar and water.\n2. Boil, wait an hour, rinse."}
+    assert rows[1] == {
+        "input": "",
+        "instruction": "How to descale a kettle?",
+        "output": "1. Fill it with vinegar and water.\n2. Boil, wait an hour, rinse.",
+    }
 
 
 def test_gair_export_has_the_published_shape(manifest, tmp_path):
@@ -152,10 +199,21 @@ def test_import_of_a_gair_file_maps_sources_and_marks_what_it_cannot_know(tmp_pa
     imported = formats.import_file(gair, tmp_path / "lima")
     examples = read_manifest(imported.manifest)
     assert [e["id"] for e in examples] == [
-        "gair/stackexchange/1", "gair/wikihow/2", "gair/writingprompts/3", "gair/nlp/4", "gair/authors/5", "gair/multi_turn/6"]
+        "gair/stackexchange/1",
+        "gair/wikihow/2",
+        "gair/writingprompts/3",
+        "gair/nlp/4",
+        "gair/authors/5",
+        "gair/multi_turn/6",
+    ]
     assert [(e["source"], e["subset"]) for e in examples] == [
-        ("stackexchange", "stackexchange"), ("wikihow", "wikihow"), ("writingprompts", "writingprompts"),
-        ("superni", "superni"), ("authored", "authored"), ("unknown", "dialogue")]
+        ("stackexchange", "stackexchange"),
+        ("wikihow", "wikihow"),
+        ("writingprompts", "writingprompts"),
+        ("superni", "superni"),
+        ("authored", "authored"),
+        ("unknown", "dialogue"),
+    ]
     assert examples[0]["meta"] == {"gair_source": "stackexchange", "line": 1, "provenance": "unknown", "subset_unknown": True}
     assert examples[5]["meta"]["source_unknown"] is True
     assert [m["role"] for m in examples[5]["messages"]] == ["user", "assistant", "user", "assistant"]
@@ -182,7 +240,9 @@ def test_formats_are_told_from_content_not_from_the_name(tmp_path, manifest):
     assert formats.detect(manifest) == "manifest"
     assert formats.detect(manifest.parent) == "manifest"
     sharegpt = tmp_path / "data.txt"
-    sharegpt.write_text(json.dumps([{"id": "x", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}]))
+    sharegpt.write_text(
+        json.dumps([{"id": "x", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}])
+    )
     assert formats.detect(sharegpt) == "sharegpt"
     alpaca = tmp_path / "alpaca.jsonl"
     alpaca.write_text('\n{"instruction": "Add", "input": "1 and 2", "output": "3"}\n')
@@ -191,12 +251,18 @@ def test_formats_are_told_from_content_not_from_the_name(tmp_path, manifest):
     assert example["messages"] == [{"role": "user", "content": "Add\n\n1 and 2"}, {"role": "assistant", "content": "3"}]
 
 
-@pytest.mark.parametrize("content, message", [
-    ('{"a": 1}\n', "cannot tell the format"),
-    ('{"messages": [{"role": "user", "content": "q"}], "id": "x", "source": "authored", "subset": "authored"}\n{oops\n', ":2: not a JSON line"),
-    ('{"messages": [{"role": "user", "content": "q"}], "id": "x", "subset": "authored"}\n', ":1: example lacks source"),
-    ("", "is empty"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"a": 1}\n', "cannot tell the format"),
+        (
+            '{"messages": [{"role": "user", "content": "q"}], "id": "x", "source": "authored", "subset": "authored"}\n{oops\n',
+            ":2: not a JSON line",
+        ),
+        ('{"messages": [{"role": "user", "content": "q"}], "id": "x", "subset": "authored"}\n', ":1: example lacks source"),
+        ("", "is empty"),
+    ],
+)
 def test_unreadable_input_names_the_file_and_line(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(content)

@@ -23,5 +23,7 @@ def test_published_manifest_fills_every_quota_with_all_six_subsets():
     assert {s: sum(e["subset"] == s for e in examples) for s in quotas} == quotas
     assert len({e["id"] for e in examples}) == len(examples) == card["total"]
     assert all(i["path"].startswith("../../samples/") for i in card["inputs"])
-    held_out = [json.loads(line) for name in ("dev.jsonl", "test.jsonl") for line in (MANIFEST.parent / name).read_text().splitlines()]
+    held_out = [
+        json.loads(line) for name in ("dev.jsonl", "test.jsonl") for line in (MANIFEST.parent / name).read_text().splitlines()
+    ]
     assert held_out and not {e["id"] for e in held_out} & {e["id"] for e in examples}

@@ -145,7 +145,9 @@ def test_wrong_bytes_are_rejected_against_a_published_hash(server, fetcher, tmp_
     url = server.add("/blob.bin", BLOB)
     server.always("/blob.bin", WrongBytes())
     expected = Expected(size=len(BLOB), hashes={"md5": hashlib.md5(BLOB).hexdigest()}, origin="the test's list")
-    with pytest.raises(InputError, match=r"md5 [0-9a-f]{32} differs from [0-9a-f]{32} published by the test's list; the download was deleted"):
+    with pytest.raises(
+        InputError, match=r"md5 [0-9a-f]{32} differs from [0-9a-f]{32} published by the test's list; the download was deleted"
+    ):
         fetcher.fetch(url, tmp_path / "blob.bin", expected)
     assert leftovers(tmp_path) == []
 
@@ -324,7 +326,10 @@ def test_stackexchange_from_the_internet_archive_checked_and_locked(server, fetc
 
 def test_stackexchange_wrong_bytes_against_the_archive_md5_leave_nothing(server, fetcher, tmp_path):
     serve_ia_item(server, {"cooking.stackexchange.com.7z": seven_zip({"Posts.xml": POSTS_XML})}, wrong_md5=True)
-    with pytest.raises(InputError, match=r"^http://127\.0\.0\.1:\d+/download/stackexchange/cooking\.stackexchange\.com\.7z: md5 .* published by .*_files\.xml; the download was deleted$"):
+    with pytest.raises(
+        InputError,
+        match=r"^http://127\.0\.0\.1:\d+/download/stackexchange/cooking\.stackexchange\.com\.7z: md5 .* published by .*_files\.xml; the download was deleted$",
+    ):
         pull_se(["cooking.stackexchange.com"], tmp_path, fetcher, archive_org=server.base)
     assert leftovers(tmp_path / "stackexchange") == []
     assert not (tmp_path / LOCK_NAME).exists()
@@ -332,7 +337,9 @@ def test_stackexchange_wrong_bytes_against_the_archive_md5_leave_nothing(server,
 
 def test_stackexchange_site_missing_from_the_item_fails_before_downloading(server, fetcher, tmp_path):
     serve_ia_item(server, {"cooking.stackexchange.com.7z": b"x"}, item="stackexchange_20240930")
-    with pytest.raises(InputError, match=r"stackexchange_20240930: has no beer\.stackexchange\.com\.7z .*behind an account login"):
+    with pytest.raises(
+        InputError, match=r"stackexchange_20240930: has no beer\.stackexchange\.com\.7z .*behind an account login"
+    ):
         pull_se(["beer.stackexchange.com"], tmp_path, fetcher, item="stackexchange_20240930", archive_org=server.base)
     assert len(server.log) == 1
 
@@ -359,7 +366,10 @@ def test_stackexchange_from_local_files_is_linked_and_locked_without_url(fetcher
     (dumps / "cardano.stackexchange.com" / "Posts.xml").write_bytes(POSTS_XML)
     data = tmp_path / "data"
     outcomes = se_register(dumps, Lock(data), fetcher.note)
-    assert [o.path for o in outcomes] == ["stackexchange/beer.stackexchange.com.7z", "stackexchange/cardano.stackexchange.com/Posts.xml"]
+    assert [o.path for o in outcomes] == [
+        "stackexchange/beer.stackexchange.com.7z",
+        "stackexchange/cardano.stackexchange.com/Posts.xml",
+    ]
     lock = Lock(data)
     assert all(e["url"] is None and e["local"] is True for e in lock.files.values())
     assert (data / "stackexchange/cardano.stackexchange.com/Posts.xml").read_bytes() == POSTS_XML
@@ -434,7 +444,10 @@ def test_pushshift_and_fan_files_from_local_paths(fetcher, tmp_path):
     (local / "notes.txt").write_text("ignored")
     data = tmp_path / "data"
     outcomes = writingprompts_register(local, data, fetcher, Lock(data))
-    assert [o.path for o in outcomes] == ["writingprompts/WritingPrompts_comments.zst", "writingprompts/WritingPrompts_submissions.zst"]
+    assert [o.path for o in outcomes] == [
+        "writingprompts/WritingPrompts_comments.zst",
+        "writingprompts/WritingPrompts_submissions.zst",
+    ]
     fan = tmp_path / "writingPrompts.tar.gz"
     fan.write_bytes(tar_gz([(n, d, "file") for n, d in FAN_FILES.items()]))
     writingprompts_register(fan, data, fetcher, Lock(data))
@@ -507,25 +520,36 @@ def test_wikihow_robots_crawl_delay_lengthens_the_pause(server, tmp_path, waits)
 def test_wikihow_missing_pages_are_reported_after_the_others_are_saved(server, fetcher, tmp_path):
     server.add("/robots.txt", b"")
     server.add("/Good-Page", article("Good"))
-    with pytest.raises(InputError, match=r"^titles\.txt: 1 of 2 pages could not be fetched \(first: .*/Gone-Page: HTTP 404 Not Found\)$"):
+    with pytest.raises(
+        InputError, match=r"^titles\.txt: 1 of 2 pages could not be fetched \(first: .*/Gone-Page: HTTP 404 Not Found\)$"
+    ):
         pull_wikihow([server.url("/Gone-Page"), server.url("/Good-Page")], tmp_path, fetcher, Lock(tmp_path), "titles.txt")
     assert leftovers(tmp_path / "wikihow") == ["Good-Page.html"]
 
 
 def test_wikihow_category_pages_give_articles_then_next_pages_then_subcategories(server, fetcher, tmp_path):
     server.add("/robots.txt", ROBOTS)
-    server.add("/Category:Cars-%26-Other-Vehicles", category_page(["Wash-a-Car", "Check-Tyres"], ["Bicycles"], "/Category:Cars-%26-Other-Vehicles?pg=2"))
+    server.add(
+        "/Category:Cars-%26-Other-Vehicles",
+        category_page(["Wash-a-Car", "Check-Tyres"], ["Bicycles"], "/Category:Cars-%26-Other-Vehicles?pg=2"),
+    )
     server.add("/Category:Bicycles", category_page(["Fix-a-Flat"]))
     server.add("/Category:Cars-%26-Other-Vehicles?pg=2", category_page(["Park-a-Van", "Wash-a-Car"], ["Bicycles"]))
     urls = category_articles(fetcher, "Cars & Other Vehicles", limit=10, base=server.base)
     names = [u.rsplit("/", 1)[1] for u in urls]
     assert names == ["Wash-a-Car", "Check-Tyres", "Park-a-Van", "Fix-a-Flat"]  # no header, footer, breadcrumb or namespaces
-    assert [r.path for r in server.log][1:] == ["/Category:Cars-%26-Other-Vehicles", "/Category:Cars-%26-Other-Vehicles?pg=2", "/Category:Bicycles"]
+    assert [r.path for r in server.log][1:] == [
+        "/Category:Cars-%26-Other-Vehicles",
+        "/Category:Cars-%26-Other-Vehicles?pg=2",
+        "/Category:Bicycles",
+    ]
     assert category_articles(fetcher, "Cars & Other Vehicles", limit=1, base=server.base) == [server.url("/Wash-a-Car")]
 
 
 def test_category_links_and_file_names():
-    articles, subcats, following = category_page_links(category_page(["Make-Tea"], ["Tea"]), "https://www.wikihow.com/Category:Drinks")
+    articles, subcats, following = category_page_links(
+        category_page(["Make-Tea"], ["Tea"]), "https://www.wikihow.com/Category:Drinks"
+    )
     assert articles == ["https://www.wikihow.com/Make-Tea"]
     assert subcats == ["https://www.wikihow.com/Category:Tea"] and following is None
     assert article_file("https://www.wikihow.com/Say-Hello-in-French%3F") == "Say-Hello-in-French?.html"
@@ -588,7 +612,7 @@ def posts_with_one_good_answer() -> bytes:
 
     rows = [
         '<row Id="10" PostTypeId="1" AcceptedAnswerId="11" CreationDate="2019-03-01T10:00:00.000" Score="42" '
-        f'Body={quoteattr("<p>Recipes give very different times for the first rise.</p>")} '
+        f"Body={quoteattr('<p>Recipes give very different times for the first rise.</p>')} "
         'Title="How long should bread dough rise before shaping" Tags="&lt;bread&gt;&lt;yeast&gt;" AnswerCount="1" '
         'OwnerUserId="5" ContentLicense="CC BY-SA 4.0" />',
         f'<row Id="11" PostTypeId="2" ParentId="10" CreationDate="2019-03-01T12:00:00.000" Score="57" Body={quoteattr(ANSWER_HTML)} '
@@ -638,7 +662,18 @@ def test_cli_pull_wikihow_titles_from_a_local_server(server, tmp_path):
     server.add("/Grill-Fish", article("Grill Fish"))
     titles = tmp_path / "titles.txt"
     titles.write_text("Grill Fish\n")
-    args = ("pull", "wikihow", "--titles", str(titles), "--base-url", server.base, "--delay", "0", "--data-dir", str(tmp_path / "data"))
+    args = (
+        "pull",
+        "wikihow",
+        "--titles",
+        str(titles),
+        "--base-url",
+        server.base,
+        "--delay",
+        "0",
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     assert run_cli(*args).exit_code == 0
     assert (tmp_path / "data/wikihow/Grill-Fish.html").read_bytes() == article("Grill Fish")
     again = run_cli(*args)

@@ -21,8 +21,15 @@ def recipe_file(tmp_path: Path, body: str) -> Path:
 
 def test_lima_recipe_has_the_papers_numbers():
     recipe = load_recipe(LIMA)
-    assert recipe.quotas == {"se_stem": 200, "se_other": 200, "wikihow": 200, "writingprompts": 150,
-                             "superni": 50, "authored": 200, "dialogue": 0}
+    assert recipe.quotas == {
+        "se_stem": 200,
+        "se_other": 200,
+        "wikihow": 200,
+        "writingprompts": 150,
+        "superni": 50,
+        "authored": 200,
+        "dialogue": 0,
+    }
     assert sum(recipe.quotas.values()) == 1000
     se = recipe.filters["stackexchange"]
     assert se.names == ("answer_score", "open_question", "self_contained_title", "length", "first_person", "other_answers")
@@ -47,15 +54,18 @@ def test_extends_overrides_only_what_it_names_and_the_digest_follows(tmp_path):
         ("colour = 1\n", "unknown recipe table or key 'colour'"),
         ("[quotas]\nse_gold = 3\n", "unknown subset 'se_gold'"),
         ("[quotas]\nse_stem = -1\n", "se_stem must be a whole number"),
-        ("[filters.stackexchange]\nchain = [\"sparkle\"]\n", "unknown filter 'sparkle'"),
-        ("[filters.stackexchange.length]\nmin_chars = \"long\"\n", r"\[filters.stackexchange.length\] min_chars: input should be a valid integer, found 'long'"),
+        ('[filters.stackexchange]\nchain = ["sparkle"]\n', "unknown filter 'sparkle'"),
+        (
+            '[filters.stackexchange.length]\nmin_chars = "long"\n',
+            r"\[filters.stackexchange.length\] min_chars: input should be a valid integer, found 'long'",
+        ),
         ("[filters.stackexchange.length]\nmin_char = 3\n", "unknown setting 'min_char'; known: min_chars, max_chars"),
         ("[filters.stackexchange]\nmin_chars = 3\n", "unknown key 'min_chars': give chain"),
-        ("[stackexchange]\ndrop_post_ids = [1, \"2\"]\n", r"\[stackexchange\] drop_post_ids.1: input should be a valid integer"),
+        ('[stackexchange]\ndrop_post_ids = [1, "2"]\n', r"\[stackexchange\] drop_post_ids.1: input should be a valid integer"),
         ("[sampling.se_stem]\ntemperature = 0\n", "temperature must be > 0"),
-        ("[sampling.se_stem]\nwithin = \"best\"\n", "within must be one of"),
-        ("[stackexchange]\ntitle_prompt_share = \"half\"\n", "title_prompt_share: input should be a valid number, found 'half'"),
-        ("[sampling.se_stem]\ntemperature = \"hot\"\n", "temperature must be > 0"),
+        ('[sampling.se_stem]\nwithin = "best"\n', "within must be one of"),
+        ('[stackexchange]\ntitle_prompt_share = "half"\n', "title_prompt_share: input should be a valid number, found 'half'"),
+        ('[sampling.se_stem]\ntemperature = "hot"\n', "temperature must be > 0"),
         ("[sampling]\nwikihow = 3\n", "must be a table"),
         ("seed = true\n", "'seed' must be a int"),
         ("quotas = 5\n", "'quotas' must be a table"),
@@ -92,14 +102,18 @@ def test_data_files_a_recipe_names_are_inlined_so_the_digest_covers_their_conten
         handle.write("\n# a comment changes nothing\n")
     assert load_recipe(tmp_path / "lima.toml").sha256 == before.sha256
     text = (tmp_path / "stackexchange_sites.toml").read_text()
-    (tmp_path / "stackexchange_sites.toml").write_text(text.replace('"cooking.stackexchange.com" = "other"', '"cooking.stackexchange.com" = "stem"'))
+    (tmp_path / "stackexchange_sites.toml").write_text(
+        text.replace('"cooking.stackexchange.com" = "other"', '"cooking.stackexchange.com" = "stem"')
+    )
     assert load_recipe(tmp_path / "lima.toml").sha256 != before.sha256
 
 
 def test_a_schema_1_recipe_is_read_with_its_flat_filter_keys_and_words_moved(tmp_path):
     path = tmp_path / "old.toml"
-    path.write_text(f'schema = 1\nextends = "{LIMA}"\nname = "old"\nversion = "1"\n'
-                    '[filters.stackexchange]\nmin_chars = 900\nmin_answer_score = 5\n[words]\nfirst_person = ["I"]\n')
+    path.write_text(
+        f'schema = 1\nextends = "{LIMA}"\nname = "old"\nversion = "1"\n'
+        '[filters.stackexchange]\nmin_chars = 900\nmin_answer_score = 5\n[words]\nfirst_person = ["I"]\n'
+    )
     chain = load_recipe(path).filters["stackexchange"]
     assert chain.get("length").min_chars == 900 and chain.get("length").max_chars == 4096
     assert chain.get("answer_score").min_score == 5 and chain.get("first_person").words == ("I",)

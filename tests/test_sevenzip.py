@@ -25,8 +25,9 @@ TABLES = ("Badges.xml", "Comments.xml", "PostHistory.xml", "PostLinks.xml", "Pos
 # About 11 MB, past libxml2's 10 MB limit on one feed, that BZip2 packs a thousandfold (and quickly: the long
 # runs collapse before its block sort).
 COMPRESSIBLE_ROWS = 5500
-COMPRESSIBLE = b"<posts>\n" + b"".join(b'  <row Id="%d" Body="%s" />\n' % (i, b"a" * 2000)
-                                     for i in range(COMPRESSIBLE_ROWS)) + b"</posts>\n"
+COMPRESSIBLE = (
+    b"<posts>\n" + b"".join(b'  <row Id="%d" Body="%s" />\n' % (i, b"a" * 2000) for i in range(COMPRESSIBLE_ROWS)) + b"</posts>\n"
+)
 
 
 def varied_table(tag: str, rows: int, seed: int) -> bytes:
@@ -48,8 +49,7 @@ def write_7z(path: Path, members: dict[str, bytes]) -> Path:
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, bytes]:
-    return {name: varied_table(name[:-4].lower(), 2000 if name == "Posts.xml" else 200, seed)
-            for seed, name in enumerate(TABLES)}
+    return {name: varied_table(name[:-4].lower(), 2000 if name == "Posts.xml" else 200, seed) for seed, name in enumerate(TABLES)}
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +141,16 @@ def test_decompressor_follows_lima_7z(monkeypatch, tmp_path):
         sevenzip.decompressor()
 
 
-@pytest.mark.parametrize(("layout", "member"), [("combined", "Posts.xml"), ("combined", "Badges.xml"),
-                                                ("site", "Posts.xml"), ("site", "Badges.xml"), ("split", "Posts.xml")])
+@pytest.mark.parametrize(
+    ("layout", "member"),
+    [
+        ("combined", "Posts.xml"),
+        ("combined", "Badges.xml"),
+        ("site", "Posts.xml"),
+        ("site", "Badges.xml"),
+        ("split", "Posts.xml"),
+    ],
+)
 def test_member_bytes_come_back_whole_in_bounded_blocks(decompressor, archives, tables, layout, member):
     blocks = read_member(archives[layout], member)
     assert b"".join(blocks) == tables[member]

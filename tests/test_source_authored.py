@@ -67,11 +67,16 @@ def test_prompt_only_dev_and_test_examples_are_kept():
 def test_group_licence_and_subset(tmp_path):
     path = tmp_path / "examples.jsonl"
     chain = turns(("user", "A?"), ("assistant", "B."), ("user", "C?"), ("assistant", "D."))
-    path.write_text("\n".join([
-        line(id="plain"),
-        line(id="tagged", meta={"category": "coding", "licence": "CC0-1.0"}),
-        line(id="chain", messages=chain),
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                line(id="plain"),
+                line(id="tagged", meta={"category": "coding", "licence": "CC0-1.0"}),
+                line(id="chain", messages=chain),
+            ]
+        )
+        + "\n"
+    )
     plain, tagged, chained = read_file(path, Settings(licence="CC-BY-4.0"))
     assert (plain.group, plain.meta) == ("authored", {"split": "train", "licence": "CC-BY-4.0"})
     assert (tagged.group, tagged.meta["licence"]) == ("coding", "CC0-1.0")

@@ -50,8 +50,7 @@ def write_root(tmp_path: Path, tasks: dict[str, dict], train: list[str] | None =
 def task_body(categories=("Summarization",), language="English", instances=None) -> dict:
     if instances is None:
         instances = [
-            {"id": f"task9999-{i:032x}", "input": f"Input number {i}.", "output": [f"Output number {i}."]}
-            for i in range(5)
+            {"id": f"task9999-{i:032x}", "input": f"Input number {i}.", "output": [f"Output number {i}."]} for i in range(5)
         ]
     return {
         "Definition": ["Summarize the text."],
@@ -123,10 +122,13 @@ def test_instances_per_task_draws_distinct_instances():
 
 
 def test_every_category_must_be_a_generation_category(tmp_path):
-    root = write_root(tmp_path, {
-        "task9990_mixed": task_body(categories=("Summarization", "Sentiment Analysis")),
-        "task9991_pure": task_body(categories=("Paraphrasing", "Style Transfer")),
-    })
+    root = write_root(
+        tmp_path,
+        {
+            "task9990_mixed": task_body(categories=("Summarization", "Sentiment Analysis")),
+            "task9991_pure": task_body(categories=("Paraphrasing", "Style Transfer")),
+        },
+    )
     found, skipped = read_all(root)
     assert [c.group for c in found] == ["task9991_pure"]
     assert skipped["not a generation task"] == 1

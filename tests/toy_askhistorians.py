@@ -55,6 +55,12 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
             if row["score"] < settings.min_score:
                 skipped["low score"] += 1
                 continue
-            yield Candidate(id=f"{NAME}/{row['id']}", source=NAME, subset=NAME, group=row["flair"],
-                            messages=chat(row["title"], row["answer"]), rank=float(row["score"]),
-                            meta={"flair": row["flair"], "score": row["score"], "answer_score": row["score"]})
+            yield Candidate(
+                id=f"{NAME}/{row['id']}",
+                source=NAME,
+                subset=NAME,
+                group=row["flair"],
+                messages=chat(row["title"], row["answer"]),
+                rank=float(row["score"]),
+                meta={"flair": row["flair"], "score": row["score"], "answer_score": row["score"]},
+            )

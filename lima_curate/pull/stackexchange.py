@@ -108,4 +108,3 @@ def se_register(path: Path, lock: Lock, note: Callable[[str], None]) -> list[Out
     if path.suffix != ".7z":
         raise InputError(path, "expected a site archive (*.7z), a site folder with Posts.xml, or a folder of them")
     return register([(path, f"stackexchange/{path.name}")], "stackexchange", lock, note)
-

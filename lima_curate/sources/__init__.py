@@ -109,8 +109,11 @@ def _resolved(name: str) -> Source:
         module = importlib.import_module(entry)
         missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
         if missing or module.NAME != name:
-            raise TypeError(f"source module {entry!r} lacks {', '.join(missing)}" if missing else
-                            f"source module {entry!r} is registered as {name!r} but its NAME is {module.NAME!r}")
+            raise TypeError(
+                f"source module {entry!r} lacks {', '.join(missing)}"
+                if missing
+                else f"source module {entry!r} is registered as {name!r} but its NAME is {module.NAME!r}"
+            )
         entry = known[name] = cast(Source, module)
     return entry
 
