@@ -16,9 +16,6 @@ from typing import Any
 from . import contract
 from .contract import canonical_json
 
-SOURCES = ("stackexchange", "wikihow", "writingprompts", "superni", "authored")
-SUBSETS = ("se_stem", "se_other", "wikihow", "writingprompts", "superni", "authored", "dialogue")
-
 
 @dataclass(frozen=True)
 class Candidate:

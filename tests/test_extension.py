@@ -140,6 +140,13 @@ def test_a_registered_source_builds_verifies_and_exports_like_a_shipped_one(toy,
     assert back["subsets"]["askhistorians"]["chosen"] == 2
 
 
+def test_the_shipped_sources_keep_the_manifest_line_order():
+    assert sources.names() == ("stackexchange", "wikihow", "writingprompts", "superni", "authored")
+    assert sources.subsets() == ("se_stem", "se_other", "wikihow", "writingprompts", "superni", "authored", "dialogue")
+    for name in sources.names():
+        assert isinstance(sources.get(name), sources.Source) and sources.get(name).NAME == name
+
+
 def test_an_unknown_source_is_one_line_naming_the_known_ones(tmp_path):
     result = run_cli(
         "build",
