@@ -225,7 +225,7 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
     source_names = sources.names()
     unknown = sorted(set(t) - TABLES - set(source_names))
     if unknown:
-        raise InputError(path, f"unknown recipe table or key {unknown[0]!r}")
+        raise InputError(path, f"unknown recipe table or key {unknown[0]!r} (registered sources: {', '.join(source_names)})")
     if t.get("schema") != SCHEMA:
         raise InputError(path, f"schema must be {SCHEMA}, found {t.get('schema')!r}")
     for key, kind in (("name", str), ("version", str), ("seed", int)):

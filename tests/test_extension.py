@@ -5,6 +5,7 @@ verify and export; plus the registry's own rules."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 import toy_askhistorians
-from conftest import ROOT, parquet_rows, run_cli
+from conftest import ROOT, cli, parquet_rows, run_cli
 
 from lima_curate import filters, sources
 from lima_curate.errors import InputError
@@ -145,6 +146,50 @@ def test_the_shipped_sources_keep_the_manifest_line_order():
     assert sources.subsets() == ("se_stem", "se_other", "wikihow", "writingprompts", "superni", "authored", "dialogue")
     for name in sources.names():
         assert isinstance(sources.get(name), sources.Source) and sources.get(name).NAME == name
+
+
+def test_a_source_from_an_entry_point_reaches_pool_workers(tmp_path):
+    """A package's source, installed (here: a dist-info folder on the path), is known to every
+    process of a build: two pool workers read its units, and the set verifies."""
+    site = tmp_path / "site"
+    (site / "toy_askhistorians-1.0.dist-info").mkdir(parents=True)
+    (site / "toy_askhistorians-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: toy-askhistorians\nVersion: 1.0\n"
+    )
+    (site / "toy_askhistorians-1.0.dist-info" / "entry_points.txt").write_text(
+        "[lima_curate.sources]\naskhistorians = toy_askhistorians\n"
+    )
+    data = tmp_path / "answers"
+    data.mkdir()
+    for n, part in enumerate((ANSWERS[:2], ANSWERS[2:])):
+        (data / f"part{n}.jsonl").write_text("".join(json.dumps(a) + "\n" for a in part), encoding="utf-8")
+    env = {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
+    out = tmp_path / "out"
+    built = cli(
+        "build",
+        "--recipe",
+        str(recipe(tmp_path)),
+        "--input",
+        f"askhistorians={data}",
+        "--input",
+        f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}",
+        "--out",
+        str(out),
+        "--no-cache",
+        "-j",
+        "2",
+        env=env,
+    )
+    assert built.returncode == 0, built.stderr
+    assert [m["id"] for m in lines(out / "manifest.jsonl")][2:] == ["askhistorians/a1", "askhistorians/a2"]
+    verified = cli("verify", str(out / "manifest.jsonl"), "-j", "2", env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    unknown = cli("verify", str(out / "manifest.jsonl"))  # without the package: named, not a traceback
+    assert (
+        unknown.returncode == 2
+        and unknown.stderr.count("\n") == 1
+        and "unknown recipe table or key 'askhistorians' (registered sources: stackexchange," in unknown.stderr
+    )
 
 
 def test_an_unknown_source_is_one_line_naming_the_known_ones(tmp_path):
