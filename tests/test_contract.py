@@ -48,24 +48,24 @@ def test_a_line_is_canonical_json_with_its_version():
     [
         (
             {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "bot", "content": "x"}], "meta": {}},
-            "messages[0].role: 'bot' is not one of",
+            "messages[0].role: 'bot' must be one of ['system', 'user', 'assistant']",
         ),
         (
             {"id": "", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}},
-            "id: '' should be non-empty",
+            "id: '' must be longer than or equal to 1 characters",
         ),
-        ({"id": "a", "source": "s", "subset": "t", "messages": [], "meta": {}}, "messages: [] should be non-empty"),
+        ({"id": "a", "source": "s", "subset": "t", "messages": [], "meta": {}}, "messages: [] must contain at least 1 items"),
         (
             {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}]},
-            "'meta' is a required property",
+            "must contain ['meta'] properties",
         ),
         (
             {"schema": 2, "id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}},
-            "schema: 1 was expected",
+            "schema: 2 must be same as const definition: 1",
         ),
         (
             {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": 3}], "meta": {}},
-            "messages[0].content: 3 is not of type 'string'",
+            "messages[0].content: 3 must be string",
         ),
     ],
 )
@@ -81,3 +81,35 @@ def test_a_line_that_breaks_the_contract_is_one_error_naming_the_field(tmp_path,
 def test_a_line_written_before_lines_were_versioned_is_read_as_version_1():
     old = {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}}
     assert check_line(old, "m.jsonl", 1) == old
+
+
+GOOD = {"id": "a", "source": "s", "subset": "t", "messages": [{"role": "user", "content": "x"}], "meta": {}}
+TABLE = [
+    GOOD,
+    {**GOOD, "schema": 1},
+    {**GOOD, "schema": 1.0},
+    {**GOOD, "schema": True},
+    {**GOOD, "schema": "1"},
+    {**GOOD, "extra": 1},
+    {**GOOD, "meta": []},
+    {**GOOD, "messages": [{"role": "system", "content": ""}, {"role": "assistant", "content": "y"}]},
+    {**GOOD, "messages": [{"role": "user", "content": "x", "name": "n"}]},
+    {**GOOD, "messages": [{"role": "user"}]},
+    {**GOOD, "messages": "x"},
+    {**GOOD, "source": ""},
+    {**GOOD, "subset": 3},
+    {k: v for k, v in GOOD.items() if k != "id"},
+    [],
+    "line",
+]
+
+
+@pytest.mark.parametrize("row", TABLE, ids=range(len(TABLE)))
+def test_the_compiled_validator_agrees_with_the_reference_one_on_the_published_schema(row):
+    reference = jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text(encoding="utf-8")))
+    try:
+        check_line(row, "m.jsonl", 1)
+        accepted = True
+    except InputError:
+        accepted = False
+    assert accepted == reference.is_valid(row)
