@@ -11,6 +11,9 @@ import copy
 import dataclasses
 import hashlib
 import json
+import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +30,40 @@ from .records import canonical_json
 SCHEMA = 2  # 2: each filter's settings in its own [filters.SOURCE.NAME] table; no [words]
 TABLES = {"schema", "name", "version", "seed", "extends", "quotas", "sampling", "filters", "dedup", "decontam"}
 SAMPLING_WITHIN = ("rank", "random")
+
+# The lowest temperature a subset may be drawn at. Weights are ``n ** (1 / temperature)``: at 0.001 a
+# group of 2 already weighs 2**1000, past a float (OverflowError). At 0.1 a group of 2**63 weighs
+# about 1e190, so no count can overflow, and the draw is already "the largest group first".
+MIN_TEMPERATURE = 0.1
+
+# The ranges of the numbers a recipe gives, checked once the types are right (pydantic, strict). The
+# readers' and filters' modules declare only the types; outside these ranges a number would raise
+# far from the recipe (``random.sample`` with k = -3), hang a build (``num_perm = 200000000``) or
+# make one that can only come up empty. Keys: (table, setting), where table is ``dedup``,
+# ``decontam``, a source's name or ``filters.NAME`` (any source's chain); None is an open end.
+RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("dedup", "near_threshold"): (0, 1),
+    ("dedup", "shingle_words"): (1, 1000),
+    ("dedup", "num_perm"): (16, 4096),
+    ("decontam", "ngram"): (1, 1000),
+    ("decontam", "threshold"): (0, 1),
+    ("stackexchange", "title_prompt_share"): (0, 1),
+    ("stackexchange", "chain_min_chars"): (0, None),
+    ("stackexchange", "chain_min_words"): (0, None),
+    ("stackexchange", "chain_max_follow_ups"): (0, None),
+    ("superni", "instances_per_task"): (1, None),
+    ("writingprompts", "min_story_chars"): (0, None),
+    ("writingprompts", "max_story_chars"): (0, None),
+    ("writingprompts", "max_selftext_chars"): (0, None),
+    ("filters.length", "min_chars"): (0, None),
+    ("filters.length", "max_chars"): (0, None),
+    ("filters.self_contained_title", "min_words"): (0, None),
+}
+# Pairs of settings of one table where the first may not exceed the second.
+ORDERED = {
+    "filters.length": ("min_chars", "max_chars"),
+    "writingprompts": ("min_story_chars", "max_story_chars"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +157,8 @@ def read_site_list(path: Path) -> dict[str, Any]:
     """``filters/stackexchange_sites.toml``: site -> stem / other / excluded, plus excluded patterns."""
     data = _read_toml(path)
     sites = data.get("sites", {})
+    if not isinstance(sites, dict) or not isinstance(data.get("excluded_patterns", []), list):
+        raise InputError(path, "expected a [sites] table (site = class) and excluded_patterns = [...]")
     bad = sorted(site for site, kind in sites.items() if kind not in ("stem", "other", "excluded"))
     if bad:
         raise InputError(path, f"site {bad[0]!r} has class {sites[bad[0]]!r}; expected stem, other or excluded")
@@ -139,11 +178,20 @@ INLINED_FILES = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as tables; whatever keeps it from being read (missing, a folder, a FIFO, binary,
+    not TOML, unreadable) is one line naming it. Only a regular file is opened: a FIFO would block."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            raise InputError(path, f"is {kind}, not a recipe file (give the path of a .toml file)")
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise InputError(path, "recipe file not found") from None
+    except OSError as error:
+        raise InputError(path, f"cannot read the recipe file ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"not a TOML text file (not valid UTF-8 at byte {error.start + 1})") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(path, f"not valid TOML ({error})") from None
 
@@ -153,12 +201,14 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise InputError(path, "recipe extends itself")
     data = upgraded(_read_toml(path))
     for (table, key), read in INLINED_FILES.items():
-        value = data.get(table, {}).get(key)
+        value = data.get(table, {}).get(key) if isinstance(data.get(table), dict) else None
         if isinstance(value, str):  # a file named relative to the recipe that names it
             data[table][key] = read(path.parent / value)
     base_name = data.pop("extends", None)
     if base_name is None:
         return data
+    if not isinstance(base_name, str) or not base_name:
+        raise InputError(path, f"'extends' must name a recipe file (a string), found {base_name!r}")
     base = _read_merged(path.parent / base_name, seen + (path.resolve(),))
     return _deep_merge(base, data)
 
@@ -180,13 +230,13 @@ SCHEMA_1_WORDS = {
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """One recipe file in schema 2: a schema 1 file's flat filter keys and ``[words]`` are moved
     into the filter tables that use them (before merging, so a file and its base may differ)."""
-    if data.get("schema") != 1:
+    if data.get("schema") != 1 or isinstance(data.get("schema"), bool):
         return data
     data = copy.deepcopy(data)
     words = data.pop("words", {})
     if words and not data.get("filters"):  # the lists alone: schema 1 gave them to every chain, and only SE has one
         data["filters"] = {"stackexchange": {}}
-    for table in data.get("filters", {}).values():
+    for table in data["filters"].values() if isinstance(data.get("filters"), dict) else ():
         if not isinstance(table, dict):
             continue  # named by validation
         for old, (name, key) in SCHEMA_1_FILTER_KEYS.items():
@@ -253,8 +303,12 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
         if within not in SAMPLING_WITHIN:
             raise InputError(path, f"[sampling.{subset}] within must be one of {SAMPLING_WITHIN}")
         temperature = table.get("temperature", 1.0)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-            raise InputError(path, f'[sampling.{subset}] temperature must be > 0 (or "inf")')
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature >= MIN_TEMPERATURE:
+            raise InputError(
+                path,
+                f'[sampling.{subset}] temperature must be a number >= {MIN_TEMPERATURE} (or "inf"; lower, '
+                f"n^(1/temperature) overflows), found {temperature!r}",
+            )
         sampling[subset] = settings_from(path, f"sampling.{subset}", Sampling, {**table, "temperature": float(temperature)})
         counts = sampling[subset].counts
         if counts and (not all(n >= 0 for n in counts.values()) or sum(counts.values()) != quotas.get(subset, 0)):
@@ -274,21 +328,14 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
             continue  # a source without a table is not part of this recipe
         table = dict(t[name])
         if name == "stackexchange":
-            table = _stackexchange_table(table, filters.get(name))
+            table = _stackexchange_table(path, table, filters.get(name))
         settings[name] = _source_settings(path, name, sources.get(name).Settings, table)
+        check_ranges(path, name, name, settings[name])
 
     dedup = settings_from(path, "dedup", Dedup, t.get("dedup", {}))
     decontam = settings_from(path, "decontam", Decontam, t.get("decontam", {}))
-    for table, key, ok, rule in (
-        ("dedup", "near_threshold", 0 <= dedup.near_threshold <= 1, "between 0 and 1"),
-        ("dedup", "shingle_words", dedup.shingle_words >= 1, "at least 1"),
-        ("dedup", "num_perm", dedup.num_perm >= 16, "at least 16"),
-        ("decontam", "ngram", decontam.ngram >= 1, "at least 1"),
-        ("decontam", "threshold", 0 <= decontam.threshold <= 1, "between 0 and 1"),
-    ):
-        if not ok:
-            value = getattr(dedup if table == "dedup" else decontam, key)
-            raise InputError(path, f"[{table}] {key} must be {rule}, found {value!r}")
+    check_ranges(path, "dedup", "dedup", dedup)
+    check_ranges(path, "decontam", "decontam", decontam)
 
     return Recipe(
         path=path,
@@ -322,14 +369,45 @@ def _chain(path: Path, source: str, table: Any) -> Chain:
     for name in names:
         if name not in FILTERS:
             raise InputError(path, f"[filters.{source}] unknown filter {name!r}; known: {', '.join(FILTERS)}")
-    return Chain(tuple(settings_from(path, f"filters.{source}.{name}", FILTERS[name], table.get(name, {})) for name in names))
+    chain = []
+    for name in names:
+        settings = settings_from(path, f"filters.{source}.{name}", FILTERS[name], table.get(name, {}))
+        check_ranges(path, f"filters.{source}.{name}", f"filters.{name}", settings)
+        chain.append(settings)
+    return Chain(tuple(chain))
 
 
-def _stackexchange_table(table: dict[str, Any], chain: Chain | None) -> dict[str, Any]:
+def check_ranges(path: Path, where: str, kind: str, settings: Any) -> None:
+    """The numbers of one table against ``RANGES`` and ``ORDERED`` (``kind`` is the table's key
+    there), the first one outside as one line naming the recipe, the table and the setting."""
+    for (table, key), (low, high) in RANGES.items():
+        if table != kind or not hasattr(settings, key):
+            continue
+        value = getattr(settings, key)
+        if (
+            isinstance(value, float)
+            and math.isnan(value)
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
+            rule = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise InputError(path, f"[{where}] {key} must be {rule}, found {value!r}")
+    if kind in ORDERED:
+        first, second = ORDERED[kind]
+        if getattr(settings, first) > getattr(settings, second):
+            raise InputError(
+                path,
+                f"[{where}] {first} ({getattr(settings, first)}) is above {second} ({getattr(settings, second)}): nothing could pass",
+            )
+
+
+def _stackexchange_table(path: Path, table: dict[str, Any], chain: Chain | None) -> dict[str, Any]:
     """The reader converts only answers that can pass the score filter, so it needs that threshold."""
     site_list = table.pop("site_list", {"sites": {}, "excluded_patterns": []})
-    table["site_list"] = site_list["sites"]
-    table.setdefault("excluded_patterns", site_list["excluded_patterns"])
+    if not isinstance(site_list, dict) or not isinstance(site_list.get("sites", {}), dict):
+        raise InputError(path, f"[stackexchange] site_list must name a site list file, found {site_list!r}")
+    table["site_list"] = site_list.get("sites", {})
+    table.setdefault("excluded_patterns", site_list.get("excluded_patterns", []))
     gate = chain.get("answer_score") if chain is not None else None
     table["min_answer_score"] = gate.min_score if gate is not None else -(2**63)
     return table

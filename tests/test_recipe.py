@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,10 +63,10 @@ def test_extends_overrides_only_what_it_names_and_the_digest_follows(tmp_path):
         ("[filters.stackexchange.length]\nmin_char = 3\n", "unknown setting 'min_char'; known: min_chars, max_chars"),
         ("[filters.stackexchange]\nmin_chars = 3\n", "unknown key 'min_chars': give chain"),
         ('[stackexchange]\ndrop_post_ids = [1, "2"]\n', r"\[stackexchange\] drop_post_ids.1: input should be a valid integer"),
-        ("[sampling.se_stem]\ntemperature = 0\n", "temperature must be > 0"),
+        ("[sampling.se_stem]\ntemperature = 0\n", "temperature must be a number >= 0.1"),
         ('[sampling.se_stem]\nwithin = "best"\n', "within must be one of"),
         ('[stackexchange]\ntitle_prompt_share = "half"\n', "title_prompt_share: input should be a valid number, found 'half'"),
-        ('[sampling.se_stem]\ntemperature = "hot"\n', "temperature must be > 0"),
+        ('[sampling.se_stem]\ntemperature = "hot"\n', "temperature must be a number >= 0.1"),
         ("[sampling]\nwikihow = 3\n", "must be a table"),
         ("seed = true\n", "'seed' must be a int"),
         ("quotas = 5\n", "'quotas' must be a table"),
@@ -137,3 +138,87 @@ def test_every_reader_default_is_what_lima_toml_says():
             expected = getattr(recipe.sources[name], key)
             assert getattr(defaults, key) == expected, f"{name}.Settings().{key} differs from [{name}] {key} in lima.toml"
         assert dataclasses.is_dataclass(defaults)
+
+
+# -- hostile recipes through the command line: one line naming the file and the key, the set kept --
+
+
+QUOTAS = "[quotas]\nse_stem = 0\nse_other = 0\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 3\n"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A good set built from the authored sample, which every refused recipe must leave as it was."""
+    from conftest import cli
+
+    root = tmp_path_factory.mktemp("recipes")
+    recipe = recipe_file(root, QUOTAS)
+    result = cli(
+        "build", "--recipe", str(recipe), "--input", f"authored={ROOT / 'samples' / 'authored'}", "--out", str(root / "out")
+    )
+    assert result.returncode == 0, result.stderr
+    return root / "out"
+
+
+def refused(built: Path, recipe: Path, expected: str) -> None:
+    """The build with ``recipe`` exits 2 with one line naming the recipe, and the set is untouched."""
+    from conftest import cli
+
+    before = {p.name: p.read_bytes() for p in built.iterdir()}
+    result = cli("build", "--recipe", str(recipe), "--input", f"authored={ROOT / 'samples' / 'authored'}", "--out", str(built))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"error: {recipe}: "), result.stderr
+    assert expected in result.stderr, result.stderr
+    assert {p.name: p.read_bytes() for p in built.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("[sampling.se_stem]\ntemperature = 0.001\n", '[sampling.se_stem] temperature must be a number >= 0.1 (or "inf"'),
+        ("[sampling.authored]\ntemperature = nan\n", "[sampling.authored] temperature must be a number >= 0.1"),
+        ("[superni]\ninstances_per_task = -3\n", "[superni] instances_per_task must be at least 1, found -3"),
+        ("[dedup]\nnum_perm = 200000000\n", "[dedup] num_perm must be between 16 and 4096, found 200000000"),
+        ("[dedup]\nnum_perm = 2e8\n", "[dedup] num_perm: input should be a valid integer, found 200000000.0"),
+        ("[dedup]\nshingle_words = 0\n", "[dedup] shingle_words must be between 1 and 1000, found 0"),
+        ("[stackexchange]\ntitle_prompt_share = nan\n", "[stackexchange] title_prompt_share must be between 0 and 1, found nan"),
+        ("[stackexchange]\nchain_max_follow_ups = -1\n", "[stackexchange] chain_max_follow_ups must be at least 0"),
+        ("[writingprompts]\nmin_story_chars = 4000\n", "[writingprompts] min_story_chars (4000) is above max_story_chars (3500)"),
+        (
+            "[filters.stackexchange.length]\nmin_chars = -5\n",
+            "[filters.stackexchange.length] min_chars must be at least 0, found -5",
+        ),
+        ("[stackexchange]\nsite_list = 5\n", "[stackexchange] site_list must name a site list file, found 5"),
+        ("[decontam]\nthreshold = 2.0\n", "[decontam] threshold must be between 0 and 1, found 2.0"),
+    ],
+    ids=lambda value: value.split("\n")[1].split(" ")[0] if "\n" in value else None,
+)
+def test_out_of_range_numbers_are_one_line_naming_the_key(built, tmp_path, body, expected):
+    refused(built, recipe_file(tmp_path, QUOTAS + body), expected)
+
+
+def test_a_recipe_that_is_no_text_file_is_one_line(built, tmp_path):
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\x9d\xff\x00PK\x03\x04" * 40)
+    refused(built, binary, "not a TOML text file (not valid UTF-8 at byte 1)")
+    refused(built, tmp_path, "is a folder, not a recipe file")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    refused(built, fifo, "is not a regular file, not a recipe file")  # never opened: opening a FIFO blocks
+    parent = recipe_file(tmp_path, "")
+    parent.write_text(parent.read_text().replace(f'extends = "{LIMA}"', "extends = 5"))
+    refused(built, parent, "'extends' must name a recipe file (a string), found 5")
+    bad_schema = recipe_file(tmp_path, "")
+    bad_schema.write_text(bad_schema.read_text().replace("schema = 2", "schema = true"))
+    refused(built, bad_schema, "schema must be 2, found True")
+
+
+def test_lowest_temperature_builds(tmp_path):
+    """At the lowest temperature allowed, the largest group weighs no more than a float holds."""
+    from lima_curate.sampling import group_weights
+
+    recipe = load_recipe(recipe_file(tmp_path, "[sampling.se_stem]\ntemperature = 0.1\n"))
+    assert recipe.sampling["se_stem"].temperature == 0.1
+    weights = group_weights({"big": 2**63, "small": 1}, recipe.sampling["se_stem"].temperature)
+    assert weights["small"] == 1.0 and 1e189 < weights["big"] < float("inf")
