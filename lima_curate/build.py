@@ -16,6 +16,7 @@ formatted (one argument a line): the stages read best top to bottom in one file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -107,19 +108,22 @@ def extract_units(
     cache folder, a file's sha256 is remembered by size, mtime and inode."""
     found: dict[int, Shards] = {}
     tasks, positions = [], []
+    warnings: dict[int, str] = {}
     for position, unit in enumerate(units):
         files = hashed_files(unit, recipe, memo=execution.cache_dir)
         key = cache_key(unit, recipe, files)
-        hit = cached_shards(unit, files, shard_dir, key)
+        damaged: list[str] = []
+        hit = cached_shards(unit, files, shard_dir, key, damaged)
         if hit is not None:
             found[position] = hit
             on_done(hit)
         else:
             tasks.append((unit, recipe, files, shard_dir, key))
             positions.append(position)
+            warnings.update({position: damaged[0]} if damaged else {})
     workers = worker_count(execution.workers, tasks)
     for position, shards in zip(positions, run_tasks(tasks, execution.executor, workers, execution.ray_address, on_done)):
-        found[position] = shards
+        found[position] = dataclasses.replace(shards, warning=warnings[position]) if position in warnings else shards
     return [found[position] for position in range(len(units))]
 
 
@@ -216,7 +220,8 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
             f"(short by {quota - have}){also}; add inputs, lower [quotas] {subset}, or pass --allow-short"
         )
 
-    warnings = [
+    warnings = [s.warning for s in shards if s.warning]
+    warnings += [
         f"unknown Stack Exchange site {site!r} ({n} candidates) is not in the site list: add it "
         f"to filters/stackexchange_sites.toml to use it"
         for site, n in sorted(pools.unknown_sites.items())
@@ -284,9 +289,10 @@ def unit_contamination(shards: Shards, held_out: dict[str, list[Candidate]], rec
     key = hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
     path = shards.survivors.with_name(shards.survivors.name.replace(".survivors.parquet", f".contamination-{key}.json"))
     try:
-        return {i: Decision(False, "contamination", score, reason) for i, (score, reason) in json.loads(path.read_text()).items()}
-    except (OSError, ValueError):
-        pass
+        known = json.loads(path.read_bytes())
+        return {i: Decision(False, "contamination", float(score), str(reason)) for i, (score, reason) in known.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass  # none yet, or damaged: scanned again and rewritten, never trusted
     found = contamination(texts([shards.survivors]), held_out, n, threshold)
     try:
         write_json_atomic(path, {i: [d.score, d.reason] for i, d in sorted(found.items())})

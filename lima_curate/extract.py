@@ -12,8 +12,10 @@ candidate as it comes, and writes two Parquet files as it goes:
   of in the parent on every build);
 - ``*.rejects.parquet``: one row per dropped candidate: id, filter, score, reason, url.
 
-A small JSON marker, written last, holds the counts; its presence is what makes the shards a
-complete cache entry (a killed worker leaves no marker and its shards are never trusted). What
+A small JSON marker, written last, holds the counts and the sha256 of both shards; its presence is
+what makes the shards a complete cache entry (a killed worker leaves no marker and its shards are
+never trusted), and the digests are checked whenever the entry is read: a truncated, garbage or
+swapped shard, or a marker that is not one, is extracted again with a warning, never used. What
 travels back to the parent is that marker's content and the paths: on Stack Overflow most
 questions fail the score gate, and none of them ever crosses a process boundary as an object.
 
@@ -44,7 +46,7 @@ from .manifest import file_sha256, write_atomic
 from .recipe import Recipe
 from .records import Candidate, canonical_json
 
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2  # 2: the marker holds the shards' sha256
 HELD_OUT = ("dev", "test")
 BATCH = 8192  # rows buffered per Parquet write
 
@@ -113,6 +115,7 @@ class Shards:
     rejects: Path
     counts: dict[str, Any]  # skipped, dropped (per filter), unknown and excluded (per group), survivors, rejects
     cached: bool = False
+    warning: str = ""  # why a cache entry for this unit was not used (damaged), said once by the build
 
 
 # -- what a unit depends on ------------------------------------------------------------------------
@@ -202,16 +205,52 @@ def shard_paths(shard_dir: Path, unit: Unit, key: str) -> tuple[Path, Path, Path
     return base.with_suffix(".survivors.parquet"), base.with_suffix(".rejects.parquet"), base.with_suffix(".json")
 
 
-def cached_shards(unit: Unit, files: tuple[dict[str, Any], ...], shard_dir: Path, key: str) -> Shards | None:
-    """The unit's shards when a complete entry exists (its marker was written last)."""
+def cached_shards(
+    unit: Unit, files: tuple[dict[str, Any], ...], shard_dir: Path, key: str, damaged: list[str] | None = None
+) -> Shards | None:
+    """The unit's shards when a complete entry exists (its marker was written last) and both shards
+    still have the sha256 the marker recorded. A damaged entry (a marker that is not one, a shard
+    missing, truncated or changed) is never used: its marker is removed, so the unit is extracted
+    again, and what was wrong is appended to ``damaged``."""
     survivors, rejects, marker = shard_paths(shard_dir, unit, key)
+    if not marker.exists():
+        return None
+    problem = entry_problem(survivors, rejects, marker)
+    if problem is None:
+        return Shards(unit, files, survivors, rejects, json.loads(marker.read_bytes()), cached=True)
     try:
-        counts = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return None
-    if not (survivors.is_file() and rejects.is_file()) or counts.get("format") != SHARD_FORMAT:
-        return None
-    return Shards(unit, files, survivors, rejects, counts, cached=True)
+        marker.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only cache: the entry is still not used
+    if damaged is not None:
+        damaged.append(f"cache entry {marker} is damaged ({problem}); {unit.path} was extracted again")
+    return None
+
+
+MARKER_COUNTS = {"skipped": dict, "dropped": dict, "unknown": dict, "excluded": dict, "survivors": int, "rejects": int}
+
+
+def entry_problem(survivors: Path, rejects: Path, marker: Path) -> str | None:
+    """What is wrong with a cache entry whose marker exists, or None when it can be trusted."""
+    try:
+        counts = json.loads(marker.read_bytes())
+    except (OSError, ValueError) as error:
+        return f"its marker is not JSON: {error}"
+    if not isinstance(counts, dict) or counts.get("format") != SHARD_FORMAT:
+        return "its marker is not one of this version"
+    if any(not isinstance(counts.get(name), kind) for name, kind in MARKER_COUNTS.items()):
+        return "its marker lacks the counts"
+    digests = counts.get("sha256")
+    if not isinstance(digests, dict):
+        return "its marker holds no digests"
+    for name, path in (("survivors", survivors), ("rejects", rejects)):
+        try:
+            found = file_sha256(path)[1]
+        except OSError as error:
+            return f"{name} shard unreadable: {error.strerror or error}"
+        if found != digests.get(name):
+            return f"{name} shard does not match its digest"
+    return None
 
 
 class ParquetRows:
@@ -442,6 +481,7 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
         rejects.close()
         counts = {
             "format": SHARD_FORMAT,
+            "sha256": {"survivors": file_sha256(survivors_temp)[1], "rejects": file_sha256(rejects_temp)[1]},
             "skipped": dict(sorted(skipped.items())),
             "dropped": dict(sorted(dropped.items())),
             "unknown": dict(sorted(unknown.items())),

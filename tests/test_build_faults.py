@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, parquet_rows
+from conftest import ROOT, parquet_rows, run_cli
 from se_dump import answer, eligible_pairs, question, row, site_archive, site_folder
 
 RECIPE = "[quotas]\nse_stem = 4\nse_other = 3\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 0\n"
@@ -189,6 +189,51 @@ def test_files_in_the_folder_that_are_not_the_set_are_kept(dumps, tmp_path):
     assert cli(*build_args(dumps, out, "--seed", "3")).returncode == 0
     assert (out / "NOTES.md").read_text() == "my notes\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == [".out.lock"]
+
+
+# -- a damaged cache entry is extracted again, with a warning -------------------------------------
+
+
+def cached_args(dumps: Path, out: Path, cache: Path) -> list[str]:
+    return [a for a in build_args(dumps, out) if a != "--no-cache"] + ["--cache-dir", str(cache)]
+
+
+def test_a_damaged_cache_entry_is_rebuilt_with_a_warning_never_trusted(dumps, tmp_path):
+    """In process (Typer's runner): four builds, each a second or less once the readers are imported."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lima_curate.extract import entry_problem
+
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    first = run_cli(*cached_args(dumps, out, cache))
+    assert first.exit_code == 0 and "warning" not in first.stderr, first.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    markers = sorted((cache / "stackexchange").glob("*.json"))
+    assert len(markers) == 3
+    survivors = [m.with_suffix(".survivors.parquet") for m in markers]
+    rejects = [m.with_suffix(".rejects.parquet") for m in markers]
+    survivors[0].write_bytes(survivors[0].read_bytes()[:100])  # truncated
+    rejects[1].write_bytes(b"PAR1 garbage, not a footer PAR1")  # garbage
+    table = pq.read_table(survivors[2])  # another valid Parquet file: rows dropped, the same schema
+    pq.write_table(pa.Table.from_pylist(table.to_pylist()[1:], schema=table.schema), survivors[2])
+    second = run_cli(*cached_args(dumps, out, cache))
+    assert second.exit_code == 0, second.stderr
+    warned = [line for line in second.stderr.splitlines() if line.startswith("warning: cache entry")]
+    assert len(warned) == 3, second.stderr
+    for marker, what in zip(markers, ("survivors shard", "rejects shard", "survivors shard")):
+        assert any(f"{marker} is damaged ({what} does not match its digest)" in line for line in warned), second.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the same set: the damage was never used
+    markers[0].write_text("{not json")  # a marker that is not one
+    markers[1].write_text(json.dumps({"format": 2, "survivors": 1}))  # JSON, but not a marker
+    third = run_cli(*cached_args(dumps, out, cache))
+    assert third.exit_code == 0, third.stderr
+    assert "its marker is not JSON" in third.stderr and "its marker lacks the counts" in third.stderr, third.stderr
+    assert third.stderr.count("warning: cache entry") == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    fourth = run_cli(*cached_args(dumps, out, cache))  # the entries were rewritten whole: a warm build says nothing
+    assert fourth.exit_code == 0 and "warning" not in fourth.stderr, fourth.stderr
+    assert all(entry_problem(m.with_suffix(".survivors.parquet"), m.with_suffix(".rejects.parquet"), m) is None for m in markers)
 
 
 # -- tampering: verify names what differs and exits 1 ----------------------------------------------
