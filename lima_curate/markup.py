@@ -13,9 +13,12 @@ levels, the bullet, step lists, links whose text is a URL, fractions and how tab
   ``sources/wikihow_markdown.py``).
 
 The parser is libxml2's HTML parser through lxml, which repairs malformed markup. ``html_to_markdown``
-never raises on a ``str``. One limit comes from libxml2: markup nested 255 elements deep or more ends
-the parse, so such a body converts to the text before that point (real post bodies nest a handful of
-levels).
+never raises on a ``str`` unless asked to be strict. One limit comes from libxml2: markup nested 255
+elements deep or more ends the parse, so such a body converts to the text before that point (real post
+bodies nest a handful of levels, saved wikiHow pages under 20). Readers convert with ``strict=True``:
+a tree nested more than ``MAX_NESTING`` elements deep raises :class:`TooDeep` instead, and the reader
+drops what held it with a counted skip, so no half-converted text and no exhausted stack ever reach a set
+(:func:`nested_too_deep` is the same check on a tree a reader parsed itself).
 """
 
 from __future__ import annotations
@@ -30,13 +33,16 @@ from .markup_rules import FLOW, LINES, Node, Rules, collapse, content, has_class
 __all__ = [
     "FLOW",
     "LINES",
+    "MAX_NESTING",
     "Node",
     "Rules",
+    "TooDeep",
     "blocks",
     "collapse",
     "content",
     "has_class",
     "html_to_markdown",
+    "nested_too_deep",
     "parse_document",
     "parse_fragment",
     "text_content",
@@ -45,12 +51,29 @@ __all__ = [
 GENERAL = Rules()  # HTML at large: the flow layout as Stack Exchange bodies need it
 _BYTES_PARSER = etree.HTMLParser(encoding="utf-8")
 
+MAX_NESTING = 128  # elements below the root; libxml2 cuts a parse at 255, real pages nest under 20
+_BELOW_MAX_NESTING = etree.XPath("/".join(["*"] * (MAX_NESTING + 1)))  # elements deeper than the cap
 
-def html_to_markdown(html: str, rules: Rules = GENERAL) -> str:
-    """Convert one HTML fragment (a post body) to markdown text ("" for a body with no text)."""
+
+class TooDeep(ValueError):
+    """Markup nested more than ``MAX_NESTING`` elements deep: the reader drops what holds it (counted)."""
+
+
+def nested_too_deep(root: etree._Element) -> bool:
+    """Whether some element lies more than ``MAX_NESTING`` levels below ``root`` (one XPath pass, in C)."""
+    return bool(_BELOW_MAX_NESTING(root))
+
+
+def html_to_markdown(html: str, rules: Rules = GENERAL, strict: bool = False) -> str:
+    """Convert one HTML fragment (a post body) to markdown text ("" for a body with no text).
+
+    ``strict``: raise :class:`TooDeep` for markup nested deeper than ``MAX_NESTING`` (which libxml2 may
+    have cut short) rather than convert what the parser kept."""
     root = parse_fragment(html)
     if root is None:
         return ""
+    if strict and nested_too_deep(root):
+        raise TooDeep(f"HTML nested more than {MAX_NESTING} elements deep")
     return "\n\n".join(blocks(content(root), rules))
 
 

@@ -45,7 +45,7 @@ class Rules:
     """
 
     layout: str = FLOW
-    skipped_tags: frozenset[str] = frozenset({"script", "style"})  # left out with their content
+    skipped_tags: frozenset[str] = frozenset({"script", "style", "template"})  # left out with their content
     skipped_classes: frozenset[str] = frozenset()  # so is an element with one of these classes
     skip_hidden: bool = False  # and one with the ``hidden`` attribute; comments and PIs always are
     containers: frozenset[str] = BLOCK_CONTAINERS  # tags whose content is blocks, not one paragraph

@@ -173,7 +173,8 @@ def submission_problem(record: dict) -> str:
         return "submission_moderator"
     if record.get("removed_by_category") or record.get("title") in ("[deleted by user]", "[removed]", "[deleted]"):
         return "submission_removed"
-    if (record.get("selftext") or "").strip() in ("[removed]", "[deleted]"):
+    selftext = record.get("selftext")
+    if isinstance(selftext, str) and selftext.strip() in ("[removed]", "[deleted]"):
         return "submission_removed"
     return ""
 
@@ -183,8 +184,8 @@ def comment_problem(record: dict, bots: set[str], suffixes: tuple[str, ...]) -> 
     when it can; ``bots`` are lower-cased author names, ``suffixes`` lower-cased name endings."""
     if record.get("parent_id") != record.get("link_id"):
         return "comment_reply"
-    body = record.get("body", "").strip()
-    if body in ("[deleted]", "[removed]"):
+    body = record.get("body")
+    if isinstance(body, str) and body.strip() in ("[deleted]", "[removed]"):
         return "comment_removed"
     if record.get("distinguished") == "moderator" or record.get("stickied"):
         return "comment_moderator"
@@ -229,12 +230,25 @@ def reddit_text(text: str) -> str:
     return text.strip()
 
 
+INT_LIMIT = 1 << 63  # scores and times are stored as 64-bit integers wherever a set keeps them
+
+
 def as_int(value: object) -> int:
-    """Pushshift writes numbers as numbers, but some dumps have ``"created_utc": "1546300800"``."""
+    """Pushshift writes numbers as numbers, but some dumps have ``"created_utc": "1546300800"``;
+    anything that is no number reads as 0."""
     try:
         return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def record_int(record: dict, key: str, path: Path, line: int) -> int:
+    """``as_int`` of a record's field, and a number no dump can hold (outside a 64-bit integer, such
+    as ``"score": 1e30``) an InputError naming the file and line."""
+    value = as_int(record.get(key))
+    if not -INT_LIMIT <= value < INT_LIMIT:
+        raise InputError(path, f"{key} {str(record.get(key))[:30]} is out of range (a 64-bit integer)", line=line)
+    return value
 
 
 def base36_key(reddit_id: str) -> tuple[int, int]:

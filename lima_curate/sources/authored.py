@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import InputError, decode_utf8
 from ..records import Candidate
+from .guard import guarded
 
 NAME = "authored"
 VERSION = 1
@@ -36,6 +38,7 @@ SPLITS = ("train", "dev", "test")
 REQUIRED_FIELDS = ("id", "split", "messages")
 OPTIONAL_FIELDS = ("meta",)
 ROLES = ("user", "assistant")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape in U+D800-DFFF: checked, as one alone is not text
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEFAULT_GROUP = "authored"
 
@@ -66,7 +69,13 @@ def files(unit: Path, settings: Settings) -> list[Path]:
 
 
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
-    """Validate and yield every example; blank lines are allowed, duplicate ids are not."""
+    """Validate and yield every example; blank lines are allowed, duplicate ids are not. Whatever the
+    checks below did not foresee is still one InputError naming the file (``guard``)."""
+    return guarded(unit, read_examples(unit, settings))
+
+
+def read_examples(unit: Path, settings: Settings) -> Iterator[Candidate]:
+    """``read`` without the guard: one checked candidate per non-blank line."""
     first_line_of: dict[str, int] = {}
     with open(unit, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -93,12 +102,11 @@ def parse_example(text: str, unit: Path, number: int) -> dict[str, Any]:
     def fail(message: str) -> InputError:
         return InputError(unit, message, number)
 
-    try:
-        example = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise fail(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    example = load_json(text, fail)
     if not isinstance(example, dict):
         raise fail("expected a JSON object with id, split and messages")
+    if SURROGATE_ESCAPE.search(text) and not is_text(example):
+        raise fail("holds a \\u escape of a lone surrogate, which is not text")
     for key in REQUIRED_FIELDS:
         if key not in example:
             raise fail(f"missing field {key!r}")
@@ -118,6 +126,28 @@ def parse_example(text: str, unit: Path, number: int) -> dict[str, Any]:
     if problem:
         raise fail(problem)
     return example
+
+
+def load_json(text: str, fail: Callable[[str], InputError]) -> Any:
+    """One line's JSON; what Python refuses (nesting past its stack, an integer of more digits than it
+    converts) is an InputError like any syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise fail(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise fail("not valid JSON here (nested too deeply)") from None
+    except ValueError:  # the only other ValueError json raises: int(), past sys.get_int_max_str_digits()
+        raise fail(f"not valid JSON here (an integer of more than {sys.get_int_max_str_digits()} digits)") from None
+
+
+def is_text(value: Any) -> bool:
+    """Whether every string in a parsed JSON value can be written as UTF-8 (a lone ``\\ud800`` cannot)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def messages_problem(messages: Any, split: str) -> str | None:

@@ -16,6 +16,13 @@ the work lives beside it:
 - ``stackexchange_join``: the question/answer join, its arrays and bisection;
 - ``stackexchange_spill``: the texts the join keeps on disk;
 - ``stackexchange_dialogue``: comment threads and the rules that make them chains.
+
+Rows no dump holds are skipped and counted in the card's ``skipped``, never guessed at: an ``Id`` or
+``Score`` that is not a number or lies outside +-2**62 (``Score="99999999999999999999999"``:
+``invalid_id_or_score``); a question ``Id`` seen before (the first row wins, later ones are
+``duplicate_question_id``); a question or answer whose HTML nests more than ``markup.MAX_NESTING``
+elements deep (``html_nested_too_deep``: libxml2 would cut it short). Any other failure a hostile file
+causes is one ``InputError`` naming the file (``guard``).
 """
 
 from __future__ import annotations
@@ -28,14 +35,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import InputError
-from ..markup import html_to_markdown
+from ..markup import TooDeep, html_to_markdown
 from ..records import Candidate, chat, rng_for
+from .guard import guarded
 from .stackexchange_dialogue import CommentThreads, chain_answers, chain_turns
 from .stackexchange_join import Answer, PostJoin, Question
 from .stackexchange_xml import CHUNK, POSTS, comments_path, feed_comments, feed_posts, posts_path
 
 NAME = "stackexchange"
-VERSION = 3
+VERSION = 4  # 4: <template> contents dropped; HTML nested too deep skipped (counted)
 SUBSETS = ("se_stem", "se_other", "dialogue")
 GROUP_FIELD = "site"
 GAIR_NAMES = ("stackexchange",)
@@ -136,12 +144,17 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
     """The unit's answered questions in question-id order, then (with dialogue chains) its chains.
 
     The two spills are anonymous temporary files, gone when the last candidate is read."""
+    return guarded(posts_path(unit), read_unit(unit, settings, seed, skipped))
+
+
+def read_unit(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
+    """``read`` without the guard: the two passes over the unit's tables."""
     site = site_of(unit)
     subset = subset_of(site, settings)
     with tempfile.TemporaryFile(buffering=CHUNK) as questions, tempfile.TemporaryFile(buffering=CHUNK) as answers:
         join = PostJoin(questions, answers, skipped, settings.min_answer_score, settings.drop_post_ids)
         feed_posts(unit, join)
-        yield from single_turn(join, site, subset, settings, seed)
+        yield from single_turn(join, site, subset, settings, seed, skipped)
         if settings.dialogue_chains and subset.startswith("se_"):
             threads = CommentThreads(chain_answers(join))
             if feed_comments(unit, threads):
@@ -150,7 +163,7 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
                 skipped["no_comments_file"] += 1
 
 
-def single_turn(join: PostJoin, site: str, subset: str, settings: Settings, seed: int) -> Iterator[Candidate]:
+def single_turn(join: PostJoin, site: str, subset: str, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
     """One candidate per question that has an answer, in question-id order.
 
     A question whose top answer is under the score gate can only be rejected (the chain starts
@@ -163,13 +176,18 @@ def single_turn(join: PostJoin, site: str, subset: str, settings: Settings, seed
             continue
         question, answer = join.question(row), join.answer(row)
         prompt_is_title = rng_for(seed, NAME, site, question.id).random() < settings.title_prompt_share
-        prompt = question.title if prompt_is_title else html_to_markdown(question.body)
+        try:
+            prompt = question.title if prompt_is_title else html_to_markdown(question.body, strict=True)
+            response = html_to_markdown(answer.body, strict=True)  # type: ignore[arg-type]
+        except TooDeep:
+            skipped["html_nested_too_deep"] += 1
+            continue
         yield Candidate(
             id=f"{NAME}/{site}/q{question.id}-a{answer.id}",
             source=NAME,
             subset=subset,
             group=site,
-            messages=chat(prompt, html_to_markdown(answer.body)),  # type: ignore[arg-type]
+            messages=chat(prompt, response),
             rank=question.score,
             meta={**meta(site, question, answer, join.latest), "prompt_from": "title" if prompt_is_title else "body"},
         )
@@ -203,8 +221,12 @@ def chains(join: PostJoin, site: str, threads: CommentThreads, settings: Setting
         if not turns:
             skipped["comments_without_chain"] += 1
             continue
-        prompt = question.title + "\n\n" + html_to_markdown(question.body)
-        response = html_to_markdown(answer.body)  # type: ignore[arg-type]
+        try:
+            prompt = question.title + "\n\n" + html_to_markdown(question.body, strict=True)
+            response = html_to_markdown(answer.body, strict=True)  # type: ignore[arg-type]
+        except TooDeep:
+            skipped["html_nested_too_deep"] += 1
+            continue
         yield Candidate(
             id=f"{NAME}/{site}/q{question.id}-a{answer.id}-chain",
             source=NAME,

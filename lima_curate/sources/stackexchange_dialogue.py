@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Mapping, Protocol
 
 from ..filters import phrase_pattern
-from .stackexchange_join import PostJoin
+from .stackexchange_join import ID_LIMIT, PostJoin
 from .stackexchange_xml import RowTarget
 
 
@@ -104,6 +104,8 @@ class CommentThreads(RowTarget):
         try:
             comment_id = int(attrib["Id"])
         except (KeyError, ValueError):
+            return
+        if not 0 < comment_id < ID_LIMIT:  # no dump holds such an id (and it would not fit the shards' integers)
             return
         comment = Comment(comment_id, attrib.get("CreationDate", ""), attrib.get("UserId", ""), attrib.get("Text", ""))
         self.comments.setdefault(post_id, []).append(comment)

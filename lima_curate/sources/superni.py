@@ -14,6 +14,8 @@ function of that one file, which is what the extraction cache keys on. Task file
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any, Iterator
 
 from ..errors import InputError, decode_utf8
 from ..records import Candidate, chat, rng_for
+from .guard import guarded
 
 NAME = "superni"
 VERSION = 1
@@ -33,6 +36,7 @@ TRAIN_SPLIT = Path("splits") / "default" / "train_tasks.txt"
 TASK_URL = "https://github.com/allenai/natural-instructions/blob/master/tasks/{}"
 LICENCE = "Apache-2.0"
 LANGUAGE_FIELDS = ("Input_language", "Output_language", "Instruction_language")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape in U+D800-DFFF: checked, as one alone is not text
 REQUIRED_FIELDS = ("Definition", "Categories", *LANGUAGE_FIELDS, "Instances")
 
 # Super-NI category names whose tasks write free text in answer to an instruction: LIMA's
@@ -105,7 +109,13 @@ def train_task_names(split_file: Path) -> set[str]:
 
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
     """A seeded sample of an English generation task's usable instances (``instances_per_task`` at
-    most), in instance-id order; a task that does not qualify is counted in ``skipped`` once."""
+    most), in instance-id order; a task that does not qualify is counted in ``skipped`` once. Whatever
+    the checks did not foresee is still one InputError naming the task file (``guard``)."""
+    return guarded(unit, read_task(unit, settings, seed, skipped))
+
+
+def read_task(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
+    """``read`` without the guard."""
     task = load_task(unit)
     name = unit.stem
     if not is_english(task, settings.languages):
@@ -133,6 +143,12 @@ def load_task(path: Path) -> dict[str, Any]:
         task = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(path, f"not valid JSON ({error.msg}, column {error.colno})", error.lineno) from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON here (nested too deeply)") from None
+    except ValueError:  # the only other ValueError json raises: int(), past sys.get_int_max_str_digits()
+        raise InputError(path, f"not valid JSON here (an integer of more than {sys.get_int_max_str_digits()} digits)") from None
+    if SURROGATE_ESCAPE.search(text) and not is_text(task):
+        raise InputError(path, "holds a \\u escape of a lone surrogate, which is not text")
     if not isinstance(task, dict):
         raise InputError(path, "not a Super-NaturalInstructions task: expected a JSON object")
     for key in REQUIRED_FIELDS:
@@ -146,6 +162,15 @@ def load_task(path: Path) -> dict[str, Any]:
     if not isinstance(task["Instances"], list):
         raise InputError(path, "field 'Instances' must be a list")
     return task
+
+
+def is_text(value: Any) -> bool:
+    """Whether every string in a parsed JSON value can be written as UTF-8 (a lone ``\\ud800`` cannot)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_list_of_strings(value: Any) -> bool:

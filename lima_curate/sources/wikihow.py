@@ -32,12 +32,13 @@ from urllib.parse import quote
 
 from ..errors import InputError
 from ..records import Candidate, chat
+from .guard import guarded
 from .wikihow_categories import Categories, category_table, resolve_category
 from .wikihow_csv import CsvArticle, read_articles
 from .wikihow_page import Page, read_page
 
 NAME = "wikihow"
-VERSION = 1
+VERSION = 2  # 2: <template> contents dropped; pages nested too deep skipped (counted)
 SUBSETS = ("wikihow",)
 GROUP_FIELD = "category"
 GAIR_NAMES = ("wikihow",)
@@ -123,8 +124,13 @@ def files(unit: Path, settings: Settings) -> list[Path]:
 
 
 def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
-    """One candidate per article; nothing here is random, so ``seed`` is unused."""
-    unit = Path(unit)
+    """One candidate per article; nothing here is random, so ``seed`` is unused. Whatever a broken
+    file makes Python raise is one InputError naming it (``guard``)."""
+    return guarded(unit, read_unit(Path(unit), settings, skipped))
+
+
+def read_unit(unit: Path, settings: Settings, skipped: Counter) -> Iterator[Candidate]:
+    """``read`` without the guard: a CSV's articles, or a page's one."""
     categories = category_table(settings.category_map)
     if unit.suffix.lower() == CSV_SUFFIX:
         for article in read_articles(unit, skipped):

@@ -22,10 +22,11 @@ from lxml import etree
 from .. import markup
 from .wikihow_categories import normal_name
 
-# Elements that never carry article text: media, scripts, ads, citation markers with their pop-ups,
-# step numbers (the markdown numbers the steps), vote buttons and forms.
+# Elements that never carry article text: media, scripts, templates (inert markup a script may clone),
+# ads, citation markers with their pop-ups, step numbers (the markdown numbers the steps), vote buttons
+# and forms.
 SKIPPED_TAGS = frozenset(
-    "script style noscript img picture source video audio svg iframe input button form textarea select map object embed".split()
+    "script style template noscript img picture source video audio svg iframe input button form textarea select map object embed".split()
 )
 SKIPPED_CLASSES = frozenset(
     "reference ts_popup mwimg image_details video-player m-video step_num checkmark clearall altblock wh_ad_inner"

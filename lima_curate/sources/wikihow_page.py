@@ -6,6 +6,11 @@ The page script's ``mw.config`` carries ``wgPageName``, ``wgArticleId``, ``wgRev
 ``wgCategories`` and ``wgNamespaceNumber``; they and the dates are read from the raw text with
 anchored regular expressions. The breadcrumb, the title (``#section_0``) and the body
 (``#bodyContent``) come from the parsed page (``markup.parse_document``).
+
+A hostile page is one line or a counted skip, never a traceback: a ``mw.config`` value of the wrong JSON
+type, a number outside a 64-bit integer or a string that is not text (a lone surrogate escape) is an
+``InputError`` naming the file and line; a page nested more than ``markup.MAX_NESTING`` elements deep is
+skipped (``nested too deep``), as the walks over it could exhaust Python's stack.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .. import markup
-from ..errors import decode_utf8
+from ..errors import InputError, decode_utf8
 from .wikihow_markdown import page_markdown, section_kind
 
 CONFIG_KEYS = ("wgPageName", "wgTitle", "wgArticleId", "wgRevisionId", "wgCategories", "wgNamespaceNumber")
@@ -30,6 +35,15 @@ CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']canonical[\"'][^>]*>", re.IGNORE
 HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.IGNORECASE)
 DATE_MODIFIED = re.compile(r'"dateModified"\s*:\s*"(\d{4}-\d{2}-\d{2})')
 RENDERED_AT = re.compile(r'"cachereport"\s*:\s*\{\s*"timestamp"\s*:\s*"(\d{14})"')
+CONFIG_TYPES = {  # what each value must be when it is not null
+    "wgPageName": "a string",
+    "wgTitle": "a string",
+    "wgArticleId": "an integer",
+    "wgRevisionId": "an integer",
+    "wgCategories": "a list of strings",
+    "wgNamespaceNumber": "an integer",
+}
+INT_LIMIT = 1 << 63  # a value in a 64-bit integer, as every consumer of the set stores it
 
 
 @dataclass(frozen=True)
@@ -48,8 +62,11 @@ class Page:
 def read_page(path: Path, pruned_sections: Iterable[str], skipped: Counter) -> Page | None:
     """The page, or None (counted in ``skipped``) for a page that is no article or has no steps."""
     html = decode_utf8(path.read_bytes(), path)
-    config = page_config(html)
+    config = page_config(html, path)
     root = markup.parse_document(html)
+    if root is not None and markup.nested_too_deep(root):
+        skipped["nested too deep"] += 1
+        return None
     body = element_with_id(root, "bodyContent")
     url = canonical_url(html)
     slug = config.get("wgPageName") or slug_from_url(url)
@@ -78,19 +95,51 @@ def element_with_id(root: etree._Element | None, name: str) -> etree._Element | 
     return next((node for node in root.iter(etree.Element) if node.get("id") == name), None)
 
 
-def page_config(html: str) -> dict[str, Any]:
-    """The ``mw.config`` values the reader needs, read from the page script (first occurrence wins)."""
+def page_config(html: str, path: str | Path = "<page>") -> dict[str, Any]:
+    """The ``mw.config`` values the reader needs, read from the page script (first occurrence wins);
+    a value of the wrong type is an InputError naming ``path`` and the line."""
     config: dict[str, Any] = {}
     for match in CONFIG_VALUE.finditer(html):
         key = match.group(1)
         if key not in config:
             try:
-                config[key] = json.loads(match.group(2))
-            except json.JSONDecodeError:
+                value = json.loads(match.group(2))
+            except ValueError:  # not JSON after all, or an integer too long for Python to convert
                 continue
+            problem = config_problem(key, value)
+            if problem:
+                raise InputError(path, f"mw.config {key} {problem}", html.count("\n", 0, match.start()) + 1)
+            config[key] = value
         if len(config) == len(CONFIG_KEYS):
             break
     return config
+
+
+def config_problem(key: str, value: Any) -> str:
+    """What is wrong with a ``mw.config`` value ("" when nothing is): its type, range or text."""
+    kind = CONFIG_TYPES[key]
+    if value is None:
+        return ""
+    if kind == "an integer":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"must be {kind}, not {json.dumps(value)[:40]}"
+        return "" if -INT_LIMIT <= value < INT_LIMIT else f"{str(value)[:30]} is out of range (a 64-bit integer)"
+    is_list = kind == "a list of strings"
+    texts = value if is_list and isinstance(value, list) else [value]
+    if is_list != isinstance(value, list) or not all(isinstance(text, str) for text in texts):
+        return f"must be {kind}, not {json.dumps(value)[:40]}"
+    if not all(text.isascii() or is_text(text) for text in texts):
+        return "is not text (it holds a lone surrogate escape)"
+    return ""
+
+
+def is_text(text: str) -> bool:
+    """Whether a string can be written as UTF-8 (a JSON ``\\ud800`` escape alone cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def canonical_url(html: str) -> str | None:

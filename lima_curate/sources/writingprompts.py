@@ -29,7 +29,6 @@ from ..errors import InputError
 from ..records import Candidate, chat
 from ..reddit import (
     REDDIT,
-    as_int,
     base36_key,
     comment_problem,
     comments_file,
@@ -38,10 +37,12 @@ from ..reddit import (
     is_dump_file,
     pair_files,
     permalink_of,
+    record_int,
     reddit_text,
     submission_problem,
     zst_records,
 )
+from .guard import guarded
 from .writingprompts_fan import fan_stories
 from .writingprompts_rules import length_problem, make_prompt
 
@@ -132,9 +133,9 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
     (nothing is drawn)."""
     unit = Path(unit)
     if unit.name.endswith(".wp_source") or unit.name.endswith(".csv"):
-        return read_fan(unit, settings, skipped)
+        return guarded(unit, read_fan(unit, settings, skipped))
     if unit.name.endswith(".zst"):
-        return read_pushshift(unit, settings, skipped)
+        return guarded(unit, read_pushshift(unit, settings, skipped))
     raise InputError(unit, "not a r/WritingPrompts input")
 
 
@@ -217,17 +218,20 @@ def read_pushshift(unit: Path, settings: Settings, skipped: Counter) -> Iterator
 def read_prompts(path: Path, settings: Settings, skipped: Counter) -> dict[str, _Prompt]:
     """Submission id -> prompt, for the submissions that can be prompts."""
     prompts = {}
-    for _, record in zst_records(path, settings.subreddit, skipped):
+    for line, record in zst_records(path, settings.subreddit, skipped):
         submission_id = record.get("id")
-        title = record.get("title")
+        title, selftext = record.get("title"), record.get("selftext")
         if not isinstance(submission_id, str) or not submission_id or not isinstance(title, str):
+            skipped["submission_missing_field"] += 1
+            continue
+        if selftext is not None and not isinstance(selftext, str):  # a number, a list: no post body
             skipped["submission_missing_field"] += 1
             continue
         reason = submission_problem(record)
         if reason:
             skipped[reason] += 1
             continue
-        prompt = make_prompt(reddit_text(title), reddit_text(record.get("selftext") or ""), settings)
+        prompt = make_prompt(reddit_text(title), reddit_text(selftext or ""), settings)
         if isinstance(prompt, str):
             skipped[prompt] += 1
             continue
@@ -236,8 +240,8 @@ def read_prompts(path: Path, settings: Settings, skipped: Counter) -> dict[str, 
             text=text,
             type=kind,
             tags=tags,
-            score=as_int(record.get("score")),
-            created_utc=as_int(record.get("created_utc")),
+            score=record_int(record, "score", path, line),
+            created_utc=record_int(record, "created_utc", path, line),
             permalink=permalink_of(record, settings.subreddit),
         )
     return prompts
@@ -253,7 +257,7 @@ def read_stories(path: Path, prompts: dict[str, _Prompt], settings: Settings, sk
     best: dict[str, _Story] = {}
     bots = {name.lower() for name in settings.bot_authors}
     suffixes = tuple(suffix.lower() for suffix in settings.bot_suffixes)
-    for _, record in zst_records(path, settings.subreddit, skipped):
+    for line, record in zst_records(path, settings.subreddit, skipped):
         comment_id, link_id, body = record.get("id"), record.get("link_id"), record.get("body")
         if not isinstance(comment_id, str) or not isinstance(link_id, str) or not isinstance(body, str):
             skipped["comment_missing_field"] += 1
@@ -266,14 +270,14 @@ def read_stories(path: Path, prompts: dict[str, _Prompt], settings: Settings, sk
         if submission_id not in prompts:
             skipped["comment_without_prompt"] += 1
             continue
-        score = as_int(record.get("score"))
+        score = record_int(record, "score", path, line)
         if score < settings.min_story_score:
             skipped["story_low_score"] += 1
             continue
         if len(body) < settings.min_story_chars:
             skipped["story_too_short"] += 1
             continue
-        created = as_int(record.get("created_utc"))
+        created = record_int(record, "created_utc", path, line)
         key = (score, -created, -base36_key(comment_id)[1])
         current = best.get(submission_id)
         if current is not None and key <= current.key:
