@@ -344,3 +344,11 @@ def test_a_deep_task_file_in_a_fresh_interpreter_is_one_line_and_exit_2(tmp_path
     result = cli(*args, "--no-cache", "--allow-short", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr == f"error: {task}: not valid JSON here (nested too deeply)\n"
     assert snapshot(out) == built[1]
+
+
+def test_a_submission_dumped_twice_keeps_the_first_record_and_counts_the_second(tmp_path, out):
+    twice = [submission(), submission(title="[WP] A second record under the same id")]
+    result = build(tmp_path, "writingprompts", dump(tmp_path, twice, [comment()]), out, writingprompts=1)
+    assert result.exit_code == 0, (result.exception, result.output)
+    assert skipped(out)["duplicate_submission_id"] == 1
+    assert [line["messages"][0]["content"] for line in manifest(out)] == ["The sea keeps a list"]

@@ -26,7 +26,7 @@ from ..records import Candidate, chat, rng_for
 from .guard import guarded
 
 NAME = "superni"
-VERSION = 1
+VERSION = 2  # 2: a task holding a lone surrogate escape anywhere is an InputError (it built before when unused)
 SUBSETS = ("superni",)
 GROUP_FIELD = "task"
 GAIR_NAMES = ("nlp",)

@@ -16,6 +16,11 @@ it (columns ``prompt`` and ``story``)
 Which titles are prompts and which stories fit is decided for both in :mod:`.writingprompts_rules`.
 Only what the Pushshift join needs stays in memory: per kept submission its prompt, score and date,
 and per submission the best story so far.
+
+Hostile records: a field of the wrong JSON type is a counted skip (``submission_missing_field``,
+``comment_missing_field``); a submission dumped twice keeps its first record (``duplicate_submission_id``);
+a score or time outside a 64-bit integer (``"score": 1e30``) is an InputError naming the file and line;
+anything else a file makes Python raise is one InputError naming the file (``guard``).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from .writingprompts_fan import fan_stories
 from .writingprompts_rules import length_problem, make_prompt
 
 NAME = "writingprompts"
-VERSION = 1
+VERSION = 2  # 2: a submission dumped twice keeps its first record (counted), not its last
 SUBSETS = ("writingprompts",)
 GROUP_FIELD = "prompt_type"
 GAIR_NAMES = ("writingprompts", "writingprompt", "writing_prompts")
@@ -226,6 +231,9 @@ def read_prompts(path: Path, settings: Settings, skipped: Counter) -> dict[str, 
             continue
         if selftext is not None and not isinstance(selftext, str):  # a number, a list: no post body
             skipped["submission_missing_field"] += 1
+            continue
+        if submission_id in prompts:  # a record dumped twice: the first one read stays
+            skipped["duplicate_submission_id"] += 1
             continue
         reason = submission_problem(record)
         if reason:
