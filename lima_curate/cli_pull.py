@@ -41,12 +41,63 @@ def retries_option() -> Any:
     return typer.Option(6, "--retries", min=1, help="Tries per request (backoff 1 s, doubling, up to 60 s).")
 
 
-def pull_fetcher(offline: bool, retries: int, delay: float = 0.0):
-    """The downloader a pull uses: retries with backoff, an optional delay between requests,
-    offline when asked (or LIMA_OFFLINE=1), progress on stderr."""
-    from .download import Fetcher, Limits, offline_requested
+def size_value(text: str | None) -> int | None:
+    """A size option's value (``512M``, ``8G``, bytes) as bytes; a bad one is Typer's usage error."""
+    from .download import parse_size
 
-    return Fetcher(Limits(attempts=retries, delay=delay), offline=offline_requested(offline), console=errors)
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def max_size_option() -> Any:
+    """--max-size: where a download whose size nobody published or announced is stopped."""
+    return typer.Option(
+        None,
+        "--max-size",
+        callback=size_value,
+        metavar="SIZE",
+        help="Stop a download with no published or announced size here (default 8G; e.g. 500M, 20G).",
+    )
+
+
+def max_extracted_option() -> Any:
+    """--max-extracted: the most one archive may extract in all."""
+    return typer.Option(
+        None, "--max-extracted", callback=size_value, metavar="SIZE", help="Most bytes one archive may extract (default 64G)."
+    )
+
+
+def max_ratio_option() -> Any:
+    """--max-ratio: extracted bytes per archive byte beyond which an archive is refused as a bomb."""
+    return typer.Option(
+        200.0, "--max-ratio", min=1.0, help="Refuse an archive expanding more than this many times (zip and tar bombs)."
+    )
+
+
+def pull_fetcher(
+    offline: bool,
+    retries: int,
+    delay: float = 0.0,
+    max_size: int | None = None,
+    max_extracted: int | None = None,
+    max_ratio: float | None = None,
+):
+    """The downloader a pull uses: retries with backoff, an optional delay between requests,
+    offline when asked (or LIMA_OFFLINE=1), progress on stderr, and its caps."""
+    from .download import MAX_BYTES, MAX_EXTRACTED, MAX_RATIO, Fetcher, Limits, offline_requested
+
+    limits = Limits(
+        attempts=retries,
+        delay=delay,
+        max_bytes=max_size or MAX_BYTES,
+        max_extracted=max_extracted or MAX_EXTRACTED,
+        max_ratio=max_ratio or MAX_RATIO,
+    )
+    return Fetcher(limits, offline=offline_requested(offline), console=errors)
 
 
 @pull_app.command(
@@ -70,6 +121,7 @@ def pull_stackexchange(
     data_dir: Path | None = data_dir_option(),
     offline: bool = offline_option(),
     retries: int = retries_option(),
+    max_size: str | None = max_size_option(),
 ) -> None:
     """Sites by name, every site of the site list (--all, asked first), the list itself (--list), or local files."""
     from .pull import Lock, default_data_dir, fetch_planned, known_sites, se_plan, se_register
@@ -89,7 +141,7 @@ def pull_stackexchange(
     if not site and not all_sites:
         raise typer.BadParameter("name a --site (or pass --all, --list or --from PATH)")
     sites = list(site) + ([name for name, kind in known_sites().items() if kind != "excluded"] if all_sites else [])
-    with pull_fetcher(offline, retries) as fetcher:
+    with pull_fetcher(offline, retries, max_size=max_size) as fetcher:  # type: ignore[arg-type]
         lock = Lock(data_dir)
         plan = se_plan(sites, data_dir, fetcher, lock, item=item, mirror=mirror)
         if all_sites and not yes:
@@ -116,6 +168,7 @@ def pull_wikihow(
     data_dir: Path | None = data_dir_option(),
     offline: bool = offline_option(),
     retries: int = retries_option(),
+    max_size: str | None = max_size_option(),
 ) -> None:
     """wikiHow article pages, one file each, stored as served; polite (user agent, delay, robots.txt)."""
     from .pull import Lock, category_articles, default_data_dir, read_titles, wikihow_register
@@ -127,7 +180,7 @@ def pull_wikihow(
         return
     if (titles is None) == (category is None):
         raise typer.BadParameter("pass either --titles FILE or --category NAME (or --from PATH)")
-    with pull_fetcher(offline, retries, delay) as fetcher:
+    with pull_fetcher(offline, retries, delay, max_size=max_size) as fetcher:  # type: ignore[arg-type]
         robots: dict = {}
         if titles is not None:
             urls = read_titles(titles, base_url)
@@ -148,13 +201,16 @@ def pull_superni(
     data_dir: Path | None = data_dir_option(),
     offline: bool = offline_option(),
     retries: int = retries_option(),
+    max_size: str | None = max_size_option(),
+    max_extracted: str | None = max_extracted_option(),
+    max_ratio: float = max_ratio_option(),
 ) -> None:
     """Super-NaturalInstructions: the repository archive, keeping only tasks/ and splits/."""
     from .pull import Lock, default_data_dir, superni_register
     from .pull import pull_superni as fetch_superni
 
     data_dir = data_dir or default_data_dir()
-    with pull_fetcher(offline, retries) as fetcher:
+    with pull_fetcher(offline, retries, 0.0, max_size, max_extracted, max_ratio) as fetcher:  # type: ignore[arg-type]
         if from_path is not None:
             outcomes = superni_register(from_path, data_dir, fetcher, Lock(data_dir))
         else:
@@ -177,6 +233,9 @@ def pull_writingprompts(
     data_dir: Path | None = data_dir_option(),
     offline: bool = offline_option(),
     retries: int = retries_option(),
+    max_size: str | None = max_size_option(),
+    max_extracted: str | None = max_extracted_option(),
+    max_ratio: float = max_ratio_option(),
 ) -> None:
     """r/WritingPrompts: the Fan et al. 2018 archive; Pushshift dumps (torrent only) via --from."""
     from .pull import PUSHSHIFT_HELP, Lock, default_data_dir, writingprompts_register
@@ -186,7 +245,7 @@ def pull_writingprompts(
         console.print(PUSHSHIFT_HELP, highlight=False, markup=False, soft_wrap=True)
         return
     data_dir = data_dir or default_data_dir()
-    with pull_fetcher(offline, retries) as fetcher:
+    with pull_fetcher(offline, retries, 0.0, max_size, max_extracted, max_ratio) as fetcher:  # type: ignore[arg-type]
         if from_path is not None:
             outcomes = writingprompts_register(from_path, data_dir, fetcher, Lock(data_dir))
         else:

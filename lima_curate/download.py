@@ -1,22 +1,30 @@
-# Just over 400 lines, one concern: one HTTP download done right (requests, retries, the response, checks, its bar).
 """HTTP downloads that survive interruptions and never leave half a file under its final name.
+
+About 540 lines, kept whole because they are one concern: one HTTP download done right (requests,
+retries, resume against a validator, caps, checks, its progress bar), each part needing the others.
 
 One ``Fetcher`` holds one httpx client and the rules every request follows: a user agent naming the
 tool, a pause between requests (polite crawling), retries with exponential backoff for what may pass
 (a cut connection, a timeout, 5xx, 429 with its ``Retry-After`` honoured), an immediate failure for
 what will not (404, 403, no network at all), and ``offline`` refusing any request before it is made.
 
-``fetch`` streams a file into ``NAME.part`` beside its final path, resumes that part with an HTTP
-``Range`` request after a failure, starts again from zero when the server ignores the range, checks
-the size and every hash the source publishes, and only then renames the part into place.
+``fetch`` holds the target (``lockfile.file_lock``: a second pull of the same file waits), streams it
+into a ``.part`` of its own (``NAME.PID.RANDOM.part``) beside the final path, and remembers the
+validator the server gave (a strong ``ETag``, else ``Last-Modified``) in ``PART.json``. A later try, or
+a later pull, resumes that part with ``Range`` and ``If-Range``, so a server whose file changed answers
+with the whole new file (200), which is written from zero; a part with no validator is never resumed.
+A body stops at the size the source published, else the announced length, else ``Limits.max_bytes``.
+Size and every published hash are checked before the part is renamed into place.
 """
 
 from __future__ import annotations
 
 import email.utils
 import errno
+import json
 import os
 import re
+import secrets
 import socket
 import time
 from dataclasses import dataclass, field
@@ -38,12 +46,18 @@ from rich.progress import (
 
 from . import __version__
 from .errors import InputError
+from .lockfile import file_lock
 from .manifest import hash_file
 
 USER_AGENT = f"lima-curate/{__version__} (rebuilds the LIMA data recipe from public dumps; python-httpx/{httpx.__version__})"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 NO_NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
 OFFLINE_HINT = "copy the files in and pass --from PATH (see docs/pull.md)"
+MAX_BYTES = 8 << 30  # a download with no published or announced size stops here (--max-size)
+MAX_EXTRACTED = 64 << 30  # what one archive may extract in all (--max-extracted)
+MAX_RATIO = 200  # extracted bytes per archive byte, past the first RATIO_FLOOR bytes (--max-ratio)
+RATIO_FLOOR = 1 << 20
+SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,9 @@ class Limits:
     timeout: float = 60.0  # seconds without progress (connect, read) before a try counts as failed
     delay: float = 0.0  # seconds between the start of two requests
     sleep: Callable[[float], None] = time.sleep
+    max_bytes: int = MAX_BYTES  # a body with no size published or announced stops here
+    max_extracted: int = MAX_EXTRACTED  # bytes one archive may extract in all
+    max_ratio: float = MAX_RATIO  # extracted bytes per archive byte (zip and tar bombs)
 
     def backoff_for(self, failures: int) -> float:
         """Seconds to wait after the given number of failed tries."""
@@ -90,6 +107,23 @@ class Retry(Exception):
         super().__init__(reason)
         self.reason = reason
         self.wait = wait
+
+
+def parse_size(text: str) -> int:
+    """``"8G"``, ``"512MiB"``, ``"100k"`` or a plain number of bytes -> bytes (powers of 1024)."""
+    match = SIZE.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"not a size: {text!r} (say 512M, 8G or a number of bytes)")
+    number, unit = float(match.group(1)), match.group(2).lower()
+    return int(number * 1024 ** "_kmgt".index(unit)) if unit else int(number)
+
+
+def human(size: float) -> str:
+    """Bytes for a message: ``1,048,576 bytes (1 MiB)``."""
+    for unit, scale in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size:,.0f} bytes ({size / scale:.3g} {unit})"
+    return f"{size:,.0f} bytes"
 
 
 def offline_requested(flag: bool = False) -> bool:
@@ -180,66 +214,159 @@ class Fetcher:
         return self._retrying(url, attempt)  # type: ignore[return-value]
 
     def fetch(self, url: str, dest: Path, expected: Expected = Expected(), show: bool = True) -> Fetched:
-        """Download ``url`` to ``dest``: resumable, checked, renamed into place only when complete."""
+        """Download ``url`` to ``dest``: held against other pulls, resumable only while the server
+        vouches for the same file, capped, checked, renamed into place only when complete."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        part = dest.with_name(dest.name + ".part")
         self.client(url)  # offline fails here, before anything else
-        with self.progress(dest.name, show) as bar:
-            state = {"resumed": False}
-            self._retrying(url, lambda: self._transfer(url, part, expected, bar, state))
-            size, hashes = hash_file(part, {"sha256", *expected.hashes})
-            problem = mismatch(size, hashes, expected)
-            if problem and state["resumed"]:
-                # A resumed part may join two versions of a changing file: one clean try from zero.
-                self.note(f"[yellow]retry[/] {url}: {problem} after resuming; downloading it again from the start")
-                part.unlink(missing_ok=True)
-                state["resumed"] = False
-                self._retrying(url, lambda: self._transfer(url, part, expected, bar, state))
-                size, hashes = hash_file(part, {"sha256", *expected.hashes})
+        with file_lock(dest, self.note):
+            part = Part.adopt(dest, url)
+            with self.progress(dest.name, show) as bar:
+                self._retrying(url, lambda: self._transfer(url, part, expected, bar))
+                size, hashes = hash_file(part.path, {"sha256", *expected.hashes})
                 problem = mismatch(size, hashes, expected)
-        if problem:
-            part.unlink(missing_ok=True)
-            raise InputError(url, f"{problem}; the download was deleted")
-        # Not manifest.atomic_file, which removes its temporary on failure: a failed try must leave the
-        # part where the next try (or the next pull) resumes it.
-        os.replace(part, dest)
+                if problem and part.resumed:
+                    # A resumed part may still join two versions of a file: one clean try from zero.
+                    self.note(f"[yellow]retry[/] {url}: {problem} after resuming; downloading it again from the start")
+                    part.discard()
+                    self._retrying(url, lambda: self._transfer(url, part, expected, bar))
+                    size, hashes = hash_file(part.path, {"sha256", *expected.hashes})
+                    problem = mismatch(size, hashes, expected)
+            if problem:
+                part.discard()
+                raise InputError(url, f"{problem}; the download was deleted")
+            # Not manifest.atomic_file, which removes its temporary on failure: a failed try must leave the
+            # part where the next try (or the next pull) resumes it.
+            os.replace(part.path, dest)
+            part.meta.unlink(missing_ok=True)
         checked = tuple(name for name in ("size", *sorted(expected.hashes)) if name != "size" or expected.size is not None)
         return Fetched(url=url, path=dest, bytes=size, sha256=hashes["sha256"], checked=checked)
 
-    def _transfer(self, url: str, part: Path, expected: Expected, bar: Bar, state: dict) -> None:
-        """One try: append to the part from where it stops, or rewrite it from zero."""
-        offset = part.stat().st_size if part.exists() else 0
-        if expected.size is not None and offset > expected.size:
-            part.unlink()
+    def _transfer(self, url: str, part: Part, expected: Expected, bar: Bar) -> None:
+        """One try: append to the part from where it stops when the server vouches for the same
+        file (``If-Range``), or write it from zero."""
+        offset = part.size()
+        if offset and (part.validator is None or (expected.size is not None and offset > expected.size)):
+            part.discard()  # nothing says the server still has the file these bytes came from
             offset = 0
         if offset and offset == expected.size:
-            state["resumed"] = True  # a part left by an earlier run: the checks decide
+            part.resumed = True  # a part left by an earlier run: the checks decide
             return
         headers = {"Accept-Encoding": "identity"}  # the bytes as published, so ranges and sizes agree
         if offset:
             headers["Range"] = f"bytes={offset}-"
+            headers["If-Range"] = part.validator  # type: ignore[assignment]
         client = self.client(url)
         self._pause()
         with transport_errors(url):
             with client.stream("GET", url, headers=headers) as response:
                 if response.status_code == 416 and offset:
-                    part.unlink()
+                    part.discard()
                     raise Retry("the server refused to resume (HTTP 416); starting again from zero", wait=0)
                 check_status(response, url, self.limits)
-                total, offset = body_extent(response, offset)
-                if response.status_code == 206 and offset == -1:
-                    part.unlink()
+                total, start = body_extent(response, offset)
+                if response.status_code == 206 and start == -1:
+                    part.discard()
                     raise Retry("the server resumed at the wrong place; starting again from zero", wait=0)
+                seen = validator_of(response)
+                if response.status_code == 206 and seen is not None and seen != part.validator:
+                    part.discard()
+                    raise Retry(f"the file changed on the server ({part.validator} -> {seen}); starting again from zero", wait=0)
+                if offset and start == 0:
+                    self.note(f"[yellow]restart[/] {url}: the server sent the whole file (changed, or no resume); from zero")
                 if expected.size is not None and total is not None and total != expected.size:
-                    part.unlink(missing_ok=True)
+                    part.discard()
                     origin = expected.origin or "the source"
                     raise InputError(url, f"the server offers {total:,} bytes but {origin} says {expected.size:,}")
-                state["resumed"] = state["resumed"] or offset > 0
-                bar.start(total if total is not None else expected.size, offset)
-                written = write_body(response, part, offset, total, bar)
+                if start == 0:
+                    part.begin(seen)
+                part.resumed = part.resumed or start > 0
+                bar.start(total if total is not None else expected.size, start)
+                written = write_body(response, part, start, body_limit(total, expected, self.limits), bar)
         if total is not None and written < total:
             raise Retry(f"the connection closed after {written:,} of {total:,} bytes")
+
+
+class Part:
+    """This fetch's ``NAME.PID.RANDOM.part`` beside the target, and ``PART.json``: the URL and the
+    validator (ETag or Last-Modified) its first bytes came with, without which it is never resumed."""
+
+    def __init__(self, dest: Path, url: str, validator: str | None = None):
+        self.dest = dest
+        self.url = url
+        self.path = dest.with_name(f"{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+        self.meta = self.path.with_name(self.path.name + ".json")
+        self.validator = validator
+        self.resumed = False
+
+    @classmethod
+    def adopt(cls, dest: Path, url: str) -> Part:
+        """A new part, taking over the longest part an earlier pull of the same URL left (with its
+        validator); every other leftover part of ``dest`` is deleted. The caller holds ``dest``."""
+        part = cls(dest, url)
+        ours = re.compile(re.escape(dest.name) + r"(\.\d+\.[0-9a-f]{8})?\.part")
+        leftovers = sorted(p for p in dest.parent.iterdir() if ours.fullmatch(p.name))
+        best: tuple[int, Path, str] | None = None
+        for old in leftovers:
+            validator = read_validator(old.with_name(old.name + ".json"), url)
+            if old.is_file() and validator is not None and (best is None or old.stat().st_size > best[0]):
+                best = (old.stat().st_size, old, validator)
+        for old in leftovers:
+            meta = old.with_name(old.name + ".json")
+            if best is not None and old == best[1]:
+                os.replace(old, part.path)
+                os.replace(meta, part.meta)
+                part.validator = best[2]
+            else:
+                old.unlink(missing_ok=True)
+                meta.unlink(missing_ok=True)
+        return part
+
+    def size(self) -> int:
+        """Bytes in the part so far (0 when there is none)."""
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def begin(self, validator: str | None) -> None:
+        """A body from byte zero: remember what the server said identifies it (None: no resume later)."""
+        self.validator = validator
+        if validator is None:
+            self.meta.unlink(missing_ok=True)
+        else:
+            self.meta.write_text(json.dumps({"url": self.url, "validator": validator}) + "\n", encoding="utf-8")
+
+    def discard(self) -> None:
+        """Delete the part and what it remembers: the next try starts from zero."""
+        self.path.unlink(missing_ok=True)
+        self.meta.unlink(missing_ok=True)
+        self.validator = None
+        self.resumed = False
+
+
+def read_validator(meta: Path, url: str) -> str | None:
+    """The validator a leftover part was fetched with, if it came from ``url``; None otherwise."""
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(data, dict) and data.get("url") == url and isinstance(data.get("validator"), str)
+    return data["validator"] if ok else None
+
+
+def validator_of(response: httpx.Response) -> str | None:
+    """What ``If-Range`` may carry for this body: a strong ETag, else Last-Modified, else None."""
+    etag = response.headers.get("etag", "").strip()
+    if etag and not etag.startswith("W/"):
+        return etag
+    return response.headers.get("last-modified", "").strip() or None
+
+
+def body_limit(total: int | None, expected: Expected, limits: Limits) -> tuple[int, str]:
+    """Where a body must end, and what set it: the published size, the announced length, or the cap."""
+    if expected.size is not None:
+        return expected.size, f"the {expected.size:,} bytes {expected.origin or 'the source'} publishes"
+    if total is not None:
+        return total, f"the {total:,} bytes it announced"
+    return limits.max_bytes, f"the cap of {human(limits.max_bytes)} for a file of no announced size (raise it with --max-size)"
 
 
 # -- responses ---------------------------------------------------------------------------------------
@@ -334,19 +461,22 @@ def body_extent(response: httpx.Response, offset: int) -> tuple[int | None, int]
     return (int(total) if total != "*" else None), offset
 
 
-def write_body(response: httpx.Response, part: Path, offset: int, total: int | None, bar: Bar) -> int:
-    """Stream the body into the part file (appending when resuming); the part's final size."""
-    with open(part, "ab" if offset else "wb") as handle:
+def write_body(response: httpx.Response, part: Part, offset: int, limit: tuple[int, str], bar: Bar) -> int:
+    """Stream the body into the part file (appending when resuming); the part's final size. A body
+    running past ``limit`` (the published size, the announced length, or the cap) is cut off there,
+    and the part deleted."""
+    most, why = limit
+    with open(part.path, "ab" if offset else "wb") as handle:
         for block in response.iter_raw():  # as it arrives, so a cut loses nothing received
             handle.write(block)
             bar.advance(len(block))
-            if total is not None and handle.tell() > total:
+            if handle.tell() > most:
                 break
         handle.flush()
         written = handle.tell()
-    if total is not None and written > total:
-        part.unlink()
-        raise InputError(str(response.url), f"the server sent more than the {total:,} bytes it announced")
+    if written > most:
+        part.discard()
+        raise InputError(str(response.url), f"the server sent more than {why}: stopped, and the download was deleted")
     return written
 
 

@@ -1,14 +1,19 @@
 """A real HTTP server on 127.0.0.1 for the pull tests, able to misbehave on purpose.
 
 It serves bytes registered per path (a path registered with its query wins over the bare path),
-honours ``Range: bytes=N-`` with 206, and plays scripted
-faults: for a path, ``script(path, fault, ...)`` queues one fault per coming request (then it
-behaves again), ``always(path, fault)`` makes a fault permanent. Every request is logged with its
-``Range`` and ``User-Agent`` so a test can see what the client really did.
+with a strong ``ETag`` (a digest of the bytes) and a ``Last-Modified``, honours ``Range: bytes=N-``
+with 206 and ``If-Range`` as RFC 9110 says (a validator that no longer matches gets the whole file,
+200), and plays scripted faults: for a path, ``script(path, fault, ...)`` queues one fault per coming
+request (then it behaves again), ``always(path, fault)`` makes a fault permanent. The hostile ones:
+an endless chunked body, a file replaced between two tries, no validator at all, a server that
+resumes whatever ``If-Range`` says, and a body held mid-way until the test lets it go (two pulls at
+once). Every request is logged with its ``Range``, ``If-Range`` and ``User-Agent`` so a test can see
+what the client really did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,12 +52,56 @@ class WrongLength:
 
 
 @dataclass(frozen=True)
+class Endless:
+    """A chunked body (no length announced) that never ends: ``block`` bytes at a time until the client
+    hangs up (or ``safety`` bytes went out, so a broken client cannot hang the tests)."""
+
+    block: int = 64 << 10
+    safety: int = 256 << 20
+
+
+@dataclass(frozen=True)
+class Chunked:
+    """The right bytes, sent chunked: no ``Content-Length``, as GitHub's archives come."""
+
+
+@dataclass(frozen=True)
+class Replace:
+    """The file changes on the server before this request is answered (a new ETag with it);
+    ``resume_anyway``: and the server still resumes it (206) whatever ``If-Range`` says."""
+
+    data: bytes
+    resume_anyway: bool = False
+
+
+@dataclass(frozen=True)
+class NoValidator:
+    """Answer without ``ETag`` or ``Last-Modified``: nothing the client could resume against."""
+
+
+@dataclass(frozen=True)
+class IgnoreIfRange:
+    """Resume (206) whatever ``If-Range`` says: a server that cannot tell a changed file."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Send ``after`` bytes, then wait until ``release`` is set (at most 30 s), then the rest; ``held``
+    is set once the first bytes are out, so a test knows the client is mid-download."""
+
+    after: int
+    release: threading.Event
+    held: threading.Event
+
+
+@dataclass(frozen=True)
 class Logged:
     """One request as the server saw it."""
 
     path: str
     range: str | None
     user_agent: str | None
+    if_range: str | None = None
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -74,6 +123,8 @@ class PullServer:
         self.permanent: dict[str, object] = {}
         self.log: list[Logged] = []
         self.lock = threading.Lock()
+        self.bare: set[str] = set()  # paths served with no ETag and no Last-Modified
+        self.changed: dict[str, int] = {}  # path -> how often it was replaced (its Last-Modified moves on)
         self.httpd = QuietServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
@@ -91,6 +142,14 @@ class PullServer:
         """Serve ``data`` at ``path``; returns its URL."""
         self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
         return self.url(path)
+
+    def etag(self, path: str) -> str:
+        """The strong ETag the server gives the bytes now at ``path``."""
+        return '"' + hashlib.sha256(self.files[path]).hexdigest()[:16] + '"'
+
+    def last_modified(self, path: str) -> str:
+        """``Last-Modified`` of ``path``: a fixed day, one day later for each replacement."""
+        return f"Mon, {1 + self.changed.get(path, 0):02d} Jun 2026 00:00:00 GMT"
 
     def script(self, path: str, *faults: object) -> None:
         """Play these faults on the next requests for ``path``, one each, then behave."""
@@ -134,18 +193,32 @@ class PullServer:
             def do_GET(self) -> None:
                 """Serve one request, playing the path's next fault if there is one."""
                 path = self.path if self.path in server.files else self.path.split("?", 1)[0]
-                server.log.append(Logged(self.path, self.headers.get("Range"), self.headers.get("User-Agent")))
+                logged = Logged(
+                    self.path, self.headers.get("Range"), self.headers.get("User-Agent"), self.headers.get("If-Range")
+                )
+                server.log.append(logged)
                 fault = server._next_fault(path)
+                if isinstance(fault, Replace):
+                    server.files[path] = fault.data
+                    server.changed[path] = server.changed.get(path, 0) + 1
                 data = server.files.get(path)
                 if isinstance(fault, Status) or data is None:
                     self.send_error_status(fault.code if isinstance(fault, Status) else 404, getattr(fault, "retry_after", None))
                     return
+                if isinstance(fault, Endless):
+                    self.send_endless(fault)
+                    return
+                etag, modified = server.etag(path), server.last_modified(path)
                 if isinstance(fault, WrongBytes):
                     middle = len(data) // 2
                     data = data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
                 if isinstance(fault, WrongLength):
                     data = data + b"x" * fault.extra
                 start = self.range_start()
+                if_range = self.headers.get("If-Range")
+                lenient = isinstance(fault, IgnoreIfRange) or (isinstance(fault, Replace) and fault.resume_anyway)
+                if if_range is not None and if_range not in (etag, modified) and not lenient:
+                    start = None  # RFC 9110: the file is not the one the client has part of: all of it
                 if start is not None and not isinstance(fault, IgnoreRange):
                     if start >= len(data):
                         self.send_response(416)
@@ -159,15 +232,49 @@ class PullServer:
                 else:
                     self.send_response(200)
                     body = data
-                self.send_header("Content-Length", str(len(body)))
+                if not isinstance(fault, NoValidator) and path not in server.bare:
+                    self.send_header("ETag", etag)
+                    self.send_header("Last-Modified", modified)
                 self.send_header("Accept-Ranges", "bytes")
+                if isinstance(fault, Chunked):
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for i in range(0, len(body), 8192):
+                        self.write_chunk(body[i : i + 8192])
+                    self.write_chunk(b"")
+                    return
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if isinstance(fault, Cut):
                     self.wfile.write(body[: fault.after])
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if isinstance(fault, Hold):
+                    self.wfile.write(body[: fault.after])
+                    self.wfile.flush()
+                    fault.held.set()
+                    fault.release.wait(30)
+                    body = body[fault.after :]
                 self.wfile.write(body)
+
+            def write_chunk(self, block: bytes) -> None:
+                """One chunk of a chunked body (an empty one ends it)."""
+                self.wfile.write(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+
+            def send_endless(self, fault: Endless) -> None:
+                """Chunks until the client hangs up or ``fault.safety`` bytes went out."""
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                block, sent = b"\0" * fault.block, 0
+                try:
+                    while sent < fault.safety:
+                        self.write_chunk(block)
+                        sent += len(block)
+                except OSError:  # the client stopped reading: what a capped download does
+                    pass
+                self.close_connection = True
 
             def range_start(self) -> int | None:
                 """N from ``Range: bytes=N-``; None for no range or any other form."""

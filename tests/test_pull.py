@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import socket
 import stat
 import tarfile
@@ -90,11 +91,14 @@ def test_giving_up_leaves_only_the_part_file_and_the_next_run_resumes_it(server,
     with pytest.raises(InputError, match="gave up after 4 tries") as caught:
         fetcher.fetch(url, tmp_path / "blob.bin")
     assert "\n" not in str(caught.value)
-    assert leftovers(tmp_path) == ["blob.bin.part"]
-    assert (tmp_path / "blob.bin.part").stat().st_size == 4_000
+    part, meta = leftovers(tmp_path)  # this fetch's own NAME.PID.RANDOM.part, and the validator it came with
+    assert re.fullmatch(r"blob\.bin\.\d+\.[0-9a-f]{8}\.part", part) and meta == part + ".json"
+    assert (tmp_path / part).stat().st_size == 4_000
+    assert json.loads((tmp_path / meta).read_text()) == {"url": url, "validator": server.etag("/blob.bin")}
     fetcher.fetch(url, tmp_path / "blob.bin")
     assert (tmp_path / "blob.bin").read_bytes() == BLOB
     assert server.requests_for("/blob.bin")[-1].range == "bytes=4000-"
+    assert server.requests_for("/blob.bin")[-1].if_range == server.etag("/blob.bin")
     assert leftovers(tmp_path) == ["blob.bin"]
 
 
@@ -162,10 +166,21 @@ def test_a_wrong_length_is_rejected_before_it_is_downloaded(server, fetcher, tmp
 
 def test_a_resumed_file_that_fails_its_hash_is_fetched_once_more_from_zero(server, fetcher, tmp_path):
     url = server.add("/blob.bin", BLOB)
-    (tmp_path / "blob.bin.part").write_bytes(b"\0" * 5_000)  # a stale part of another version
+    part = tmp_path / "blob.bin.1.0badc0de.part"  # wrong bytes, left with the file's own validator
+    part.write_bytes(b"\0" * 5_000)
+    (tmp_path / (part.name + ".json")).write_text(json.dumps({"url": url, "validator": server.etag("/blob.bin")}))
     fetcher.fetch(url, tmp_path / "blob.bin", Expected(size=len(BLOB), hashes={"sha256": sha256(BLOB)}))
     assert (tmp_path / "blob.bin").read_bytes() == BLOB
     assert [r.range for r in server.requests_for("/blob.bin")] == ["bytes=5000-", None]
+    assert leftovers(tmp_path) == ["blob.bin"]
+
+
+def test_a_part_with_no_validator_is_never_resumed(server, fetcher, tmp_path):
+    url = server.add("/blob.bin", BLOB)
+    (tmp_path / "blob.bin.part").write_bytes(BLOB[:5_000])  # an older pull's part: nothing vouches for it
+    fetcher.fetch(url, tmp_path / "blob.bin")
+    assert [r.range for r in server.requests_for("/blob.bin")] == [None]
+    assert leftovers(tmp_path) == ["blob.bin"]
 
 
 def test_offline_refuses_before_any_request(server, tmp_path, monkeypatch):
@@ -566,10 +581,11 @@ def test_a_titles_file_with_a_bad_line_names_the_line(tmp_path):
 # -- the lock file -----------------------------------------------------------------------------------
 
 
-def test_the_lock_file_is_canonical_and_lock_urls_reads_it_from_any_parent(tmp_path):
+def test_the_lock_file_is_canonical_and_lock_urls_reads_only_the_data_dirs_own(tmp_path):
     lock = Lock(tmp_path)
     lock.record("stackexchange/b.7z", "https://example.org/b.7z", 2, "bb" * 32, "stackexchange")
     lock.record("stackexchange/a.7z", None, 1, "aa" * 32, "stackexchange", local=True)
+    lock.record("wikihow/c.html", "https://example.org/c", 3, "cc" * 32, "wikihow")
     lock.save()
     text = (tmp_path / LOCK_NAME).read_text()
     assert text.index('"stackexchange/a.7z"') < text.index('"stackexchange/b.7z"') and text.endswith("}\n")
@@ -579,11 +595,17 @@ def test_the_lock_file_is_canonical_and_lock_urls_reads_it_from_any_parent(tmp_p
     assert lock_urls([tmp_path / "stackexchange"]) == {"bb" * 32: "https://example.org/b.7z"}
     assert lock_urls([tmp_path / "stackexchange" / "b.7z"]) == {"bb" * 32: "https://example.org/b.7z"}
     assert lock_urls([tmp_path.parent]) == {}
+    # A lock file further up is never read, not even a broken one.
+    inner = tmp_path / "deeper" / "data"
+    (inner / "stackexchange").mkdir(parents=True)
+    assert lock_urls([inner / "stackexchange"]) == {}
+    (tmp_path / LOCK_NAME).write_text("{broken")
+    assert lock_urls([inner / "stackexchange"]) == {}
 
 
 def test_a_damaged_lock_file_is_named(tmp_path):
     (tmp_path / LOCK_NAME).write_text("{not json")
-    with pytest.raises(InputError, match=rf"{LOCK_NAME}: not a readable lock file"):
+    with pytest.raises(InputError, match=rf"{LOCK_NAME}:1: not a readable lock file"):
         Lock(tmp_path)
 
 

@@ -2,25 +2,31 @@
 needs, and pull one (fetch into ``archives/``, then extract into the source's folder).
 
 An archive is extracted only when none of its entries could land outside the data directory: no
-links, no special files, no absolute paths, no ``..``.
+links, no special files, no absolute paths, no ``..``. Extraction stops at ``Limits.max_extracted``
+bytes and at ``Limits.max_ratio`` extracted bytes per archive byte (zip and tar bombs), checked on the
+sizes the archive declares and again on the bytes written. It is all or nothing: every member goes
+into a staging folder beside the source's folder and is moved into place only when all of them were
+read and checked; on any failure the staging folder goes, and the lock file records nothing.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import stat
 import tarfile
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
-from ..download import Fetcher
+from ..download import RATIO_FLOOR, Fetcher, Limits, human
 from ..errors import InputError
 from ..lockfile import Lock
-from ..manifest import atomic_file, file_sha256
+from ..manifest import file_sha256
 from .local import Outcome, already_complete, note_change
 
 ARCHIVES = "archives"  # downloaded archives, kept apart from the extracted files a build reads
@@ -32,6 +38,7 @@ class Entry:
 
     name: str
     kind: str  # "file", "dir", "link", "other"
+    size: int = 0  # the uncompressed size the archive declares
 
 
 def archive_entries(archive: Path) -> list[Entry]:
@@ -39,10 +46,10 @@ def archive_entries(archive: Path) -> list[Entry]:
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
-                return [Entry(i.filename, zip_kind(i)) for i in zf.infolist()]
+                return [Entry(i.filename, zip_kind(i), i.file_size) for i in zf.infolist()]
         with tarfile.open(archive, "r:*") as tf:
-            return [Entry(m.name, tar_kind(m)) for m in tf.getmembers()]
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
+            return [Entry(m.name, tar_kind(m), m.size if m.isfile() else 0) for m in tf.getmembers()]
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
         raise InputError(archive, f"not a readable zip or tar archive ({error})") from None
 
 
@@ -83,6 +90,38 @@ def check_archive(archive: Path, entries: list[Entry]) -> None:
             raise InputError(archive, f"entry {entry.name!r} {reason}: refusing to extract this archive")
 
 
+class Budget:
+    """What one archive may still extract: ``Limits.max_extracted`` in all, and past the first
+    ``RATIO_FLOOR`` bytes no more than ``Limits.max_ratio`` times the archive's own size."""
+
+    def __init__(self, archive: Path, limits: Limits):
+        self.archive = archive
+        self.limits = limits
+        self.packed = max(archive.stat().st_size, 1)
+        self.used = 0
+
+    def check(self, total: int, declared: bool = False) -> None:
+        """Refuse the archive, naming it, when ``total`` bytes extracted would break a cap."""
+        said = " (as its entries declare)" if declared else ""
+        if total > self.limits.max_extracted:
+            cap = human(self.limits.max_extracted)
+            raise InputError(
+                self.archive, f"would extract more than {cap}{said}: refusing it (raise the cap with --max-extracted)"
+            )
+        if total > RATIO_FLOOR and total > self.limits.max_ratio * self.packed:
+            ratio = total / self.packed
+            raise InputError(
+                self.archive,
+                f"expands {ratio:,.0f} times ({human(total)} from {human(self.packed)}){said}, over the "
+                f"{self.limits.max_ratio:g}x cap on zip and tar bombs: refusing it (raise --max-ratio if you trust it)",
+            )
+
+    def add(self, n: int) -> None:
+        """Count ``n`` more bytes written, and check the caps."""
+        self.used += n
+        self.check(self.used)
+
+
 def common_top(entries: list[Entry]) -> str:
     """The one folder every entry sits in (GitHub archives: ``repo-ref/``), or ""."""
     tops = {PurePosixPath(e.name).parts[0] for e in entries if PurePosixPath(e.name).parts}
@@ -90,47 +129,69 @@ def common_top(entries: list[Entry]) -> str:
     return only if only and all(len(PurePosixPath(e.name).parts) > 1 or e.kind == "dir" for e in entries) else ""
 
 
-def extract(archive: Path, dest_dir: Path, choose: Callable[[str], str | None]) -> Iterator[tuple[str, str, int, str]]:
-    """Extract the chosen files of a checked archive: (target relative to dest_dir, member, bytes, sha256).
+def extract(
+    archive: Path, dest_dir: Path, choose: Callable[[str], str | None], limits: Limits = Limits()
+) -> Iterator[tuple[str, str, int, str]]:
+    """Extract the chosen files of a checked archive into ``dest_dir``: (target relative to dest_dir,
+    member, bytes, sha256), all or nothing.
 
-    ``choose(member name)`` gives the target path (posix, relative) or None to leave it out. Each
-    file is written through ``manifest.atomic_file``, so a crash never leaves half a file under its name.
+    ``choose(member name)`` gives the target path (posix, relative) or None to leave it out. Every file
+    is written into a staging folder beside ``dest_dir`` and moved into place only after the last one
+    was read (its CRC checked) within the caps; on any failure the staging folder is removed and
+    nothing under ``dest_dir`` has changed.
     """
     root = dest_dir.resolve()
+    budget = Budget(archive, limits)
+    dest_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest_dir.name}.staging-", dir=dest_dir.parent))
 
-    def target_of(name: str) -> Path | None:
+    def target_of(name: str) -> str | None:
         rel = choose(name)
         if rel is None:
             return None
-        target = (dest_dir / rel).resolve()
-        if root not in target.parents:
+        if root not in (dest_dir / rel).resolve().parents:
             raise InputError(archive, f"entry {name!r} would be written outside {dest_dir}: refusing it")
-        return dest_dir / rel
+        return PurePosixPath(rel).as_posix()
 
-    def write(stream, target: Path) -> tuple[int, str]:
-        with atomic_file(target) as temp:
-            with open(temp, "wb") as handle:
-                shutil.copyfileobj(stream, handle, 1 << 20)
-            size, sha256 = file_sha256(temp)
-        return size, sha256
+    def write(stream, rel: str) -> tuple[int, str]:
+        target = staging / rel  # a name met twice (an appended tar member): the later one wins
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            while block := stream.read(1 << 20):
+                budget.add(len(block))
+                handle.write(block)
+        return file_sha256(target)
 
+    done: dict[str, tuple[str, str, int, str]] = {}
     try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                for info in zf.infolist():
-                    target = None if info.is_dir() else target_of(info.filename)
-                    if target is not None:
+        try:
+            if zipfile.is_zipfile(archive):
+                with zipfile.ZipFile(archive) as zf:
+                    chosen = [(info, target_of(info.filename)) for info in zf.infolist() if not info.is_dir()]
+                    chosen = [(info, rel) for info, rel in chosen if rel is not None]
+                    budget.check(sum(info.file_size for info, _ in chosen), declared=True)
+                    for info, rel in chosen:
                         with zf.open(info) as stream:
-                            yield (target.relative_to(dest_dir).as_posix(), info.filename, *write(stream, target))
-        else:
-            with tarfile.open(archive, "r:*") as tf:
-                for member in tf:
-                    target = target_of(member.name) if member.isfile() else None
-                    if target is not None:
+                            done[rel] = (rel, info.filename, *write(stream, rel))
+            else:
+                with tarfile.open(archive, "r:*") as tf:
+                    members = [(m, target_of(m.name)) for m in tf.getmembers() if m.isfile()]
+                    members = [(m, rel) for m, rel in members if rel is not None]
+                    budget.check(sum(m.size for m, _ in members), declared=True)
+                    for member, rel in members:
                         with tf.extractfile(member) as stream:  # type: ignore[union-attr]
-                            yield (target.relative_to(dest_dir).as_posix(), member.name, *write(stream, target))
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
-        raise InputError(archive, f"cannot extract ({error})") from None
+                            done[rel] = (rel, member.name, *write(stream, rel))
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+            raise InputError(archive, f"cannot extract ({error}); nothing was extracted") from None
+        try:
+            for rel in done:
+                (dest_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, dest_dir / rel)
+        except OSError as error:
+            raise InputError(dest_dir, f"cannot move the extracted files into place ({error.strerror or error})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    yield from done.values()
 
 
 def pull_archive(
@@ -142,7 +203,25 @@ def pull_archive(
     fetcher: Fetcher,
     lock: Lock,
 ) -> list[Outcome]:
-    """Fetch an archive into ``archives/`` (unless ``url`` is None: a local one), then extract into ``source/``."""
+    """Fetch an archive into ``archives/`` (unless ``url`` is None: a local one), then extract into ``source/``.
+
+    The source's folder is held against other pulls meanwhile (a second one waits, then finds the
+    files complete); a refused or broken archive leaves the folder and the lock file as they were,
+    and a downloaded one is deleted so the next pull fetches it again.
+    """
+    with lock.claim(source, fetcher.note):
+        return _pull_archive(source, url, archive, choose_for, data_dir, fetcher, lock)
+
+
+def _pull_archive(
+    source: str,
+    url: str | None,
+    archive: Path,
+    choose_for: Callable[[list[Entry]], Callable[[str], str | None]],
+    data_dir: Path,
+    fetcher: Fetcher,
+    lock: Lock,
+) -> list[Outcome]:
     local = url is None
     archive_rel = archive.relative_to(data_dir).as_posix() if not local else None
     if archive_rel is not None:
@@ -158,7 +237,7 @@ def pull_archive(
         entries = archive_entries(archive)
         check_archive(archive, entries)
         choose = choose_for(entries)
-        extracted = list(extract(archive, data_dir / source, choose))
+        extracted = list(extract(archive, data_dir / source, choose, fetcher.limits))
         if not extracted:
             raise InputError(archive, f"has none of the files {source} needs")
     except InputError:

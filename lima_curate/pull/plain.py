@@ -26,14 +26,24 @@ def fetch_planned(plan: list[Planned], source: str, data_dir: Path, fetcher: Fet
     outcomes = []
     for item in plan:
         if item.done or lock.complete(item.rel):
-            outcome = already_complete(lock, item.rel)
-            fetcher.note(f"{item.rel}: already complete")
-            outcomes.append(outcome)
+            outcomes.append(complete_outcome(fetcher, lock, item.rel))
             continue
-        got = fetcher.fetch(item.url, data_dir / item.rel, item.expected)
-        note_change(fetcher, lock.record(item.rel, item.url, got.bytes, got.sha256, source, checked=list(got.checked) or None))
-        lock.save()
+        with lock.claim(item.rel, fetcher.note):  # a second pull of the file waits here, then finds it done
+            if lock.complete(item.rel):
+                outcomes.append(complete_outcome(fetcher, lock, item.rel))
+                continue
+            got = fetcher.fetch(item.url, data_dir / item.rel, item.expected)
+            note_change(
+                fetcher, lock.record(item.rel, item.url, got.bytes, got.sha256, source, checked=list(got.checked) or None)
+            )
+            lock.save()
         checked = f", checked {'/'.join(got.checked)} against {item.expected.origin}" if got.checked else ""
         fetcher.note(f"fetched {item.rel} ({got.bytes:,} bytes, sha256 {got.sha256[:16]}{checked})")
         outcomes.append(Outcome(item.rel, "fetched", got.bytes, got.sha256, item.url))
     return outcomes
+
+
+def complete_outcome(fetcher: Fetcher, lock: Lock, rel: str) -> Outcome:
+    """Say that a file is already complete, and report it so."""
+    fetcher.note(f"{rel}: already complete")
+    return already_complete(lock, rel)

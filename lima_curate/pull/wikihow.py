@@ -167,14 +167,18 @@ def pull_wikihow(
             fetcher.note(f"[yellow]skipped[/] {url}: robots.txt disallows it")
             outcomes.append(Outcome(rel, "disallowed by robots.txt", url=url))
             continue
-        try:
-            got = fetcher.fetch(url, data_dir / rel, show=False)
-        except InputError as error:
-            fetcher.note(f"[red]failed[/] {error}")
-            failed.append(str(error))
-            continue
-        note_change(fetcher, lock.record(rel, url, got.bytes, got.sha256, "wikihow"))
-        lock.save()
+        with lock.claim(rel, fetcher.note):  # a second pull of the page waits here, then finds it done
+            if lock.complete(rel):
+                outcomes.append(already_complete(lock, rel))
+                continue
+            try:
+                got = fetcher.fetch(url, data_dir / rel, show=False)
+            except InputError as error:
+                fetcher.note(f"[red]failed[/] {error}")
+                failed.append(str(error))
+                continue
+            note_change(fetcher, lock.record(rel, url, got.bytes, got.sha256, "wikihow"))
+            lock.save()
         fetcher.note(f"[{number}/{len(todo)}] {rel} ({got.bytes:,} bytes)")
         outcomes.append(Outcome(rel, "fetched", got.bytes, got.sha256, url))
     if failed:
