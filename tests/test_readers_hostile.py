@@ -352,3 +352,23 @@ def test_a_submission_dumped_twice_keeps_the_first_record_and_counts_the_second(
     assert result.exit_code == 0, (result.exception, result.output)
     assert skipped(out)["duplicate_submission_id"] == 1
     assert [line["messages"][0]["content"] for line in manifest(out)] == ["The sea keeps a list"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e400", "the number inf is not one JSON can hold (write it as a string)"),
+        ("NaN", "the number nan is not one JSON can hold (write it as a string)"),
+        (
+            "[99999999999999999999999]",
+            "the number 99999999999999999999999 is out of range (a 64-bit integer; write it as a string)",
+        ),
+    ],
+)
+def test_a_number_no_manifest_line_can_hold_is_one_line_naming_it(tmp_path, out, built, value, message):
+    lines = (SAMPLES / "authored" / "examples.jsonl").read_text().splitlines()
+    lines[0] = json.dumps(json.loads(lines[0]))[:-1] + f', "meta": {{"category": "advice", "n": {value}}}}}'
+    path = tmp_path / "examples.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = build(tmp_path, "authored", path, out, authored=1)
+    fails(result, out, built, f"{path}:1", message)

@@ -17,6 +17,7 @@ never samples them into the manifest.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections import Counter
@@ -29,7 +30,7 @@ from ..records import Candidate
 from .guard import guarded
 
 NAME = "authored"
-VERSION = 1
+VERSION = 2  # 2: numbers no manifest line can hold (1e400, NaN, past 64 bits) are an InputError (they built before)
 SUBSETS = ("authored", "dialogue")
 GROUP_FIELD = "category"
 GAIR_NAMES = ("authors",)
@@ -41,6 +42,7 @@ ROLES = ("user", "assistant")
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape in U+D800-DFFF: checked, as one alone is not text
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEFAULT_GROUP = "authored"
+INT_LIMIT = 1 << 63  # integers in meta must fit 64 bits, as every reader of a manifest line stores them
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ def parse_example(text: str, unit: Path, number: int) -> dict[str, Any]:
         raise fail("expected a JSON object with id, split and messages")
     if SURROGATE_ESCAPE.search(text) and not is_text(example):
         raise fail("holds a \\u escape of a lone surrogate, which is not text")
+    problem = number_problem(example)
+    if problem:
+        raise fail(problem)
     for key in REQUIRED_FIELDS:
         if key not in example:
             raise fail(f"missing field {key!r}")
@@ -148,6 +153,23 @@ def is_text(value: Any) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def number_problem(value: Any) -> str | None:
+    """A number no manifest line can hold (Infinity, NaN, 1e400, an integer outside 64 bits), or None;
+    the walk is iterative, so nesting as deep as the parser allowed costs no stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            return f"the number {item} is not one JSON can hold (write it as a string)"
+        elif isinstance(item, int) and not isinstance(item, bool) and not -INT_LIMIT <= item < INT_LIMIT:
+            return f"the number {str(item)[:30]} is out of range (a 64-bit integer; write it as a string)"
+    return None
 
 
 def messages_problem(messages: Any, split: str) -> str | None:
