@@ -372,3 +372,24 @@ def test_a_number_no_manifest_line_can_hold_is_one_line_naming_it(tmp_path, out,
     path.write_text("\n".join(lines) + "\n")
     result = build(tmp_path, "authored", path, out, authored=1)
     fails(result, out, built, f"{path}:1", message)
+
+
+def test_any_other_complaint_of_libxml2_is_one_line_naming_the_table(tmp_path, out, built, monkeypatch):
+    from types import SimpleNamespace
+
+    from lxml import etree
+
+    from lima_curate.sources import stackexchange_xml
+
+    class Refusing:
+        def __init__(self, **options):
+            pass
+
+        def feed(self, block):
+            raise etree.LxmlError("internal error: Huge input lookup")
+
+    fake = SimpleNamespace(XMLParser=Refusing, XMLSyntaxError=etree.XMLSyntaxError, LxmlError=etree.LxmlError)
+    monkeypatch.setattr(stackexchange_xml, "etree", fake)
+    folder = site_folder(tmp_path / "se", SITE, [question(10, TITLE), answer(11, 10)])
+    result = build(tmp_path, "stackexchange", folder, out, se_stem=2, se_other=2)
+    fails(result, out, built, str(folder / "Posts.xml"), "not readable XML (internal error: Huge input lookup)")

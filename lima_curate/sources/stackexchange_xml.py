@@ -81,9 +81,15 @@ def feed_xml(source: Path, name: str, target: RowTarget, required: bool = True) 
         parser.close()
     except etree.XMLSyntaxError as error:
         line = error.lineno if error.lineno else None
-        where = source if source.suffix != ".7z" or name == POSTS else f"{source}/{name}"
-        raise InputError(where, f"not well-formed XML ({error.msg})", line) from None
+        raise InputError(table_name(source, name), f"not well-formed XML ({error.msg})", line) from None
+    except etree.LxmlError as error:  # any other complaint of libxml2's: still one line naming the table
+        raise InputError(table_name(source, name), f"not readable XML ({error})") from None
     return True
+
+
+def table_name(source: Path, name: str) -> str | Path:
+    """How an error names a table: the file, or ``archive/Comments.xml`` for a member other than Posts.xml."""
+    return source if source.suffix != ".7z" or name == POSTS else f"{source}/{name}"
 
 
 def feed_from_7z(archive: Path, parser: etree.XMLParser, name: str, required: bool) -> bool:
