@@ -52,6 +52,7 @@ from .manifest import hash_file
 USER_AGENT = f"lima-curate/{__version__} (rebuilds the LIMA data recipe from public dumps; python-httpx/{httpx.__version__})"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 NO_NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 OFFLINE_HINT = "copy the files in and pass --from PATH (see docs/pull.md)"
 MAX_BYTES = 8 << 30  # a download with no published or announced size stops here (--max-size)
 MAX_EXTRACTED = 64 << 30  # what one archive may extract in all (--max-extracted)
@@ -466,14 +467,19 @@ def write_body(response: httpx.Response, part: Part, offset: int, limit: tuple[i
     running past ``limit`` (the published size, the announced length, or the cap) is cut off there,
     and the part deleted."""
     most, why = limit
-    with open(part.path, "ab" if offset else "wb") as handle:
-        for block in response.iter_raw():  # as it arrives, so a cut loses nothing received
-            handle.write(block)
-            bar.advance(len(block))
-            if handle.tell() > most:
-                break
-        handle.flush()
-        written = handle.tell()
+    try:
+        with open(part.path, "ab" if offset else "wb") as handle:
+            for block in response.iter_raw():  # as it arrives, so a cut loses nothing received
+                handle.write(block)
+                bar.advance(len(block))
+                if handle.tell() > most:
+                    break
+            handle.flush()
+            written = handle.tell()
+    except OSError as error:  # the disk, not the network: full, too large a file, read-only, no permission
+        part.discard()
+        hint = "free some space or pass another --data-dir" if error.errno in DISK_FULL else "check the folder"
+        raise InputError(part.path, f"cannot write the download ({error.strerror or error}); {hint}") from None
     if written > most:
         part.discard()
         raise InputError(str(response.url), f"the server sent more than {why}: stopped, and the download was deleted")

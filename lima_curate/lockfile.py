@@ -56,10 +56,13 @@ def file_lock(target: Path, note: Callable[[str], None] | None = None, what: str
         finally:
             _held[key][1] -= 1
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     waited = False
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            raise InputError(path, f"cannot create this lock ({error.strerror or error}); is the folder writable?") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -457,3 +457,17 @@ def test_a_damaged_lock_file_is_one_line_naming_it_and_stays_as_it_was(tmp_path,
     assert result.stderr.strip().startswith(f"error: {lock}{message}")
     assert lock.is_dir() if content is None else lock.read_bytes() == content
     assert not (data / "wikihow").exists()
+
+
+def test_a_source_folder_that_is_a_file_is_one_line_not_a_traceback(server, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stackexchange").write_bytes(b"not a folder")
+    server.add(SITE, BLOB)
+    result = pull_site(server, data)
+    assert result.exit_code == 2  # a traceback would be 1
+    assert last_line(result.stderr) == (
+        f"error: {data / 'stackexchange/cooking.stackexchange.com.7z.lock'}: cannot create this lock (File exists); "
+        "is the folder writable?"
+    )
+    assert server.requests_for(SITE) == [] and (data / "stackexchange").read_bytes() == b"not a folder"
