@@ -13,7 +13,7 @@ SAMPLE_INPUTS := \
 	--input superni=samples/superni \
 	--input authored=samples/authored/examples.jsonl
 
-.PHONY: demo test lint format sample-manifest verify-sample clean
+.PHONY: demo test lint format sample-manifest verify-sample fuzz clean
 
 $(BIN)/lima-curate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ sample-manifest: $(BIN)/lima-curate  ## rebuild the published manifests/sample f
 
 verify-sample: $(BIN)/lima-curate
 	$(BIN)/lima-curate verify manifests/sample/manifest.jsonl
+
+FUZZ_MINUTES ?= 10
+FUZZ_TARGETS ?=
+fuzz: $(VENV)/.test-deps  ## the fuzz targets of tests/test_fuzz.py for FUZZ_MINUTES (split across targets): examples and failures per target
+	$(BIN)/python tests/fuzz_targets.py --minutes $(FUZZ_MINUTES) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build .pytest_cache
