@@ -10,7 +10,7 @@
    independent of the worker count and the executor.
 4. publishing the set is ``publish.py``'s.
 
-``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 450 lines once
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 465 lines once
 formatted (one argument a line): the stages read best top to bottom in one file.
 """
 
@@ -31,10 +31,11 @@ from typing import Any, Callable, Iterable, Iterator
 from . import sources
 from .contract import canonical_json, card, subset_entry
 from .dedup import contamination, duplicate_of, near_duplicates
-from .errors import InputError
+from .errors import InputError, write_fault
 from .executors import run_tasks
 from .extract import (
     HELD_OUT,
+    TEMPORARY_SHARDS,
     Shards,
     Unit,
     cache_key,
@@ -90,6 +91,8 @@ def expand_inputs(inputs: Iterable[tuple[str, Path]]) -> list[Unit]:
     for source, path in inputs:
         if source not in order:
             raise InputError(path, f"unknown source {source!r}; known: {', '.join(order)}")
+        if Path(path).exists() and not (Path(path).is_file() or Path(path).is_dir()):
+            raise InputError(path, "not a regular file or folder (a FIFO, a device or a socket is never opened)")
         units.update(Unit(source, Path(unit)) for unit in sources.get(source).units(Path(path)))
     return sorted(units, key=lambda u: (order.index(u.source), u.path.as_posix()))
 
@@ -396,9 +399,15 @@ def shard_folder(execution: Execution, near: Path) -> Iterator[Path]:
         yield execution.cache_dir
         return
     parent = near if execution.executor == "ray" else None
-    if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".lima-shards-", dir=parent))
+    try:
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=TEMPORARY_SHARDS, dir=parent))
+    except OSError as error:
+        where = parent or Path(tempfile.gettempdir())
+        raise write_fault(error, where, "set TMPDIR to a folder on another disk, or pass --cache-dir") or InputError(
+            where, f"cannot make a folder for the shards ({error.strerror})"
+        ) from None
     try:
         yield folder
     finally:

@@ -3,6 +3,7 @@ the library's arguments, and bad input turned into one red line and an exit stat
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 from pathlib import Path
@@ -12,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from . import sources
-from .errors import InputError
+from .errors import InputError, write_fault
 from .render import errors
 
 DEFAULT_RECIPE = Path("filters/lima.toml")
@@ -89,8 +90,25 @@ def fails_cleanly(command: Callable) -> Callable:
         except ShortfallError as error:
             errors.print(f"[bold red]shortfall:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
             raise typer.Exit(3) from None
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # the environment (a full disk, a read-only folder) where no step named it
+            line = environment_error(error)
+            errors.print(f"[bold red]error:[/] {escape(str(line))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
 
     return wrapper
+
+
+def environment_error(error: OSError) -> InputError:
+    """An ``OSError`` no step turned into its own line, as one line naming the file the system
+    named (a full disk, a quota, EFBIG, a read-only mount say what to do; others say what failed)."""
+    path = error.filename or "(a file the system did not name)"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS):
+        fault = write_fault(error, path)
+        if fault is not None:
+            return fault
+    return InputError(path, error.strerror or str(error))
 
 
 def parse_inputs(values: list[str]) -> list[tuple[str, Path]]:

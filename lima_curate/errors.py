@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -32,3 +33,30 @@ def decode_utf8(data: bytes, path: str | Path, line: int | None = None) -> str:
     except UnicodeDecodeError as error:
         where = line if line is not None else data.count(b"\n", 0, error.start) + 1
         raise InputError(path, f"not valid UTF-8 ({error.reason} at byte {error.start + 1})", where) from None
+
+
+# What the file system refused, said as a user can act on it: (what happened, what to do about it).
+# Each is met when writing: a full disk, a quota, a file over the size limit, a read-only mount, a
+# folder the user may not write to.
+WRITE_FAULTS = {
+    errno.ENOSPC: ("no space left on device", "free space"),
+    errno.EDQUOT: ("disk quota exceeded", "free space"),
+    errno.EFBIG: ("file too large for this file system or limit", "raise the limit (ulimit -f)"),
+    errno.EROFS: ("read-only file system", "remount it read-write"),
+    errno.EACCES: ("permission denied", "make it writable"),
+    errno.EPERM: ("operation not permitted", "make it writable"),
+}
+
+
+def write_fault(error: OSError, path: str | Path, elsewhere: str = "pass --out elsewhere", done: str = "") -> InputError | None:
+    """The one line for an ``OSError`` met while writing ``path`` (a full disk, EFBIG, a read-only
+    or forbidden folder): ``PATH: no space left on device writing it: free space or pass --out
+    elsewhere``, or None for any other error. ``done`` says what was kept (``the previous set is
+    left as it was``). A refused file named by the error is named instead of ``path`` for EACCES/EPERM,
+    where it may be a file the user can fix."""
+    code = error.errno
+    if code not in WRITE_FAULTS:
+        return None
+    what, fix = WRITE_FAULTS[code]
+    where = error.filename if code in (errno.EACCES, errno.EPERM) and error.filename else path
+    return InputError(where, f"{what} writing here: {fix} or {elsewhere}" + (f"; {done}" if done else ""))

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any, Callable, Iterator, Sequence
 
+from . import sources
 from .errors import InputError
 from .extract import Shards, Unit, extract
 
@@ -59,7 +60,12 @@ def run_in_pool(tasks: Sequence[Task], workers: int, on_done: Callable[[Shards],
     # Workers fork from a server that has already imported the readers they need: no fork of a
     # parent with threads (the progress bar), and no per-worker import cost as with spawn.
     context.set_forkserver_preload(
-        ["lima_curate.extract", "lima_curate.dedup", "datasketch", *sorted({f"lima_curate.sources.{u.source}" for u in units})]
+        [
+            "lima_curate.extract",
+            "lima_curate.dedup",
+            "datasketch",
+            *sorted({f"lima_curate.sources.{u.source}" for u in units if u.source in sources.BUILTIN}),
+        ]
     )
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)), mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)

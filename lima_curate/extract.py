@@ -22,7 +22,8 @@ questions fail the score gate, and none of them ever crosses a process boundary 
 The cache key covers everything the shards depend on: the unit's names and bytes, the reader's
 version and settings, the source's filter settings, the seed and the tool's version.
 
-About 470 lines once formatted, one concern: one unit's cache entry (its key, its shards, the stage writing them).
+About 520 lines once formatted, one concern: one unit's cache entry (its key, its shards and their digests, the stage
+writing them).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import __version__, sources
-from .errors import InputError
+from .errors import InputError, write_fault
 from .filters import Decision, judge, settings_of
 from .manifest import file_sha256, write_atomic
 from .recipe import Recipe
@@ -495,11 +496,27 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
         os.replace(rejects_temp, rejects_path)
         write_json_atomic(marker, counts)
     except OSError as error:
-        raise InputError(error.filename or survivors_path.parent, error.strerror or str(error)) from None
+        raise shard_write_fault(error, shard_dir) or InputError(
+            error.filename or survivors_path.parent, error.strerror or str(error)
+        ) from None
     finally:
         for path in (survivors_temp, rejects_temp):
             path.unlink(missing_ok=True)
     return Shards(unit, files, survivors_path, rejects_path, counts)
+
+
+TEMPORARY_SHARDS = ".lima-shards-"  # the prefix of a build's own shard folder (no cache)
+
+
+def shard_write_fault(error: OSError, shard_dir: Path) -> InputError | None:
+    """A full, read-only or forbidden shard folder as one line saying where and what to do: the
+    cache folder (``--cache-dir``) or a build's temporary folder (``TMPDIR``); None when the error
+    is not the shard folder's (a reader's file, say)."""
+    if error.filename is not None and not Path(error.filename).resolve().is_relative_to(Path(shard_dir).resolve()):
+        return None
+    if Path(shard_dir).name.startswith(TEMPORARY_SHARDS):
+        return write_fault(error, shard_dir, "set TMPDIR to a folder on another disk, or pass --cache-dir")
+    return write_fault(error, shard_dir, "pass --cache-dir elsewhere, or --no-cache")
 
 
 def write_json_atomic(path: Path, value: Any) -> None:

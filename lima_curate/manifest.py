@@ -7,6 +7,7 @@ file writer.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -55,18 +56,30 @@ def file_sha256(path: Path) -> tuple[int, str]:
     return size, hashes["sha256"]
 
 
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)  # met only when writing
+
+
 @contextmanager
 def atomic_file(dest: Path) -> Iterator[Path]:
-    """A temporary path beside ``dest`` that replaces it only when the block finishes without error."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; a manifest is for sharing
+    """A temporary path beside ``dest`` that replaces it only when the block finishes without error.
+    An ``OSError`` writing the temporary file (a full disk, a read-only folder) names ``dest``, so
+    whoever turns it into one line names the file the user asked for; the temporary file is removed."""
+    temp = None
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        os.close(fd)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; a manifest is for sharing
         yield Path(temp)
         os.replace(temp, dest)
+    except OSError as error:
+        ours = error.filename is not None and Path(error.filename).name.startswith(f".{dest.name}.")
+        if ours or (error.filename is None and error.errno in WRITE_ERRNOS):
+            error.filename = str(dest)  # a write to the temporary file: name the file it becomes
+        raise
     finally:
-        Path(temp).unlink(missing_ok=True)
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

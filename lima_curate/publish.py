@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .contract import digest
-from .errors import InputError
+from .errors import InputError, write_fault
 from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, _umask, card_bytes, file_sha256
 
 SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, DEV, TEST)
@@ -41,7 +41,9 @@ def locked(out_dir: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise InputError(out_dir, f"cannot create the output folder's lock ({error.strerror})") from None
+        raise write_fault(error, path.parent) or InputError(
+            out_dir, f"cannot create the output folder's lock ({error.strerror})"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -68,7 +70,9 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     except OSError as error:
-        raise InputError(out_dir.parent, f"cannot write the output set ({error.strerror})") from None
+        raise write_fault(error, out_dir.parent) or InputError(
+            out_dir.parent, f"cannot write the output set ({error.strerror})"
+        ) from None
     try:
         files: dict[str, Any] = {MANIFEST: write_file(staging / MANIFEST, outputs.manifest)}
         for name, data in ((DEV, outputs.dev), (TEST, outputs.test)):
@@ -81,8 +85,10 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
         sync_folder(staging)
         swap_in(staging, out_dir)
     except OSError as error:
+        kept = "the previous set is left as it was"
+        fault = write_fault(error, out_dir, done=kept)
         what = f"{error.strerror} ({Path(error.filename).name})" if error.filename else str(error.strerror or error)
-        raise InputError(out_dir, f"cannot write the output set: {what}; the previous set is left as it was") from None
+        raise fault or InputError(out_dir, f"cannot write the output set: {what}; {kept}") from None
     finally:
         remove_set_folder(staging)
     return out_dir / MANIFEST

@@ -3,6 +3,10 @@
 A recipe may ``extends = "lima.toml"`` another one and override only what differs (the shipped
 ``sample.toml`` shrinks the quotas). The *resolved* recipe, every table merged and the site list
 inlined, is what the card records and digests, so a rebuild can be checked against it.
+
+About 445 lines, one concern: a recipe from its files to validated settings, every mistake one line
+naming the file and the key (types by pydantic, ranges in ``RANGES``), kept together so that no
+number reaches a build unchecked.
 """
 
 from __future__ import annotations

@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
+import stat
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
+from . import sources
 from .build import Execution, Unit, building
 from .contract import digest
-from .errors import InputError
+from .errors import InputError, write_fault
+from .extract import files_of, reader_settings
 from .manifest import (
     CARD,
     DEV,
@@ -63,23 +69,38 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
         )
     read_manifest(manifest)  # every line must be an example before lines can be compared by id
     folder = manifest.parent
+    checked_card(card, card_path(manifest))
     other = card_problems(card) + set_problems(folder, card)
     units, input_problems, missing = [], [], False
-    for record in card.get("inputs", []):
+    for record in card["inputs"]:
         path = folder / record["path"]
-        if not path.exists():
+        kind = file_kind(path)
+        if kind == "missing":
             raise InputError(path, f"input recorded in {CARD} is missing ({record['source']})")
+        if kind == "other":
+            raise InputError(path, f"input recorded in {CARD} is not a regular file or folder; it is not opened")
         for f in record["files"]:
-            problem = input_problem((path.parent if path.is_file() else path) / f["name"], f)
+            problem = input_problem((path.parent if kind == "file" else path) / f["name"], f)
             if problem:
                 input_problems.append(problem)
-                missing = missing or problem.endswith(": missing")
+                missing = missing or problem.endswith((": missing", NOT_REGULAR))
         units.append(Unit(record["source"], path))
     on_disk = manifest.read_bytes()
     if missing:  # nothing to rebuild from
         return Report(ok=False, digest=card["digest"], drift=Drift([], [], []), input_problems=input_problems, other=other)
 
     recipe = recipe_from_tables(card_path(manifest), copy.deepcopy(card["recipe"]))
+    for number, unit in enumerate(units, 1):  # a name the registry does not know is never imported
+        try:
+            sources.get(unit.source)
+        except InputError as error:
+            raise InputError(
+                card_path(manifest), f"card's input {number} ({card['inputs'][number - 1]['path']}): {error.message}"
+            ) from None
+    for unit in units:  # what the readers will open, whatever the card lists: regular files only
+        for file in files_of(unit, reader_settings(unit, recipe)):
+            if file_kind(file) == "other":
+                raise InputError(file, f"input of {unit.path} is not a regular file; it is not opened")
     rebuild_execution = Execution(execution.executor, execution.workers, execution.ray_address, cache_dir=None)
     with building(recipe, [], folder, rebuild_execution, allow_short=card.get("allow_short", False), units=units) as rebuilt:
         fresh = rebuilt.outputs
@@ -115,6 +136,45 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     return Report(ok=ok, digest=fresh.card["digest"], drift=drift, input_problems=input_problems, other=other)
 
 
+NOT_REGULAR = ": not a regular file (never opened)"
+CARD_INPUT = {"source": str, "path": str, "files": list}
+CARD_FILE = {"name": str, "bytes": int, "sha256": str}
+
+
+def checked_card(card: dict, path: Path) -> None:
+    """What a rebuild takes from the card, refused as one line unless it has the shape a build
+    writes: the recipe a table, each input a source, a path and its files with names, sizes and
+    digests (the source is checked against the registry once the recipe is read: a recipe table of
+    an unregistered source is the recipe's error). Nothing of a card is used before this."""
+    if not isinstance(card.get("recipe"), dict):
+        raise InputError(path, "card's recipe is not a table")
+    if not isinstance(card.get("digest"), str):
+        raise InputError(path, "card's digest is not a string")
+    inputs = card.get("inputs")
+    if not isinstance(inputs, list):
+        raise InputError(path, "card's inputs are not a list")
+    for number, record in enumerate(inputs, 1):
+        if not isinstance(record, dict) or any(not isinstance(record.get(k), kind) for k, kind in CARD_INPUT.items()):
+            raise InputError(path, f"card's input {number} lacks its source, path or files")
+        for f in record["files"]:
+            if not isinstance(f, dict) or any(
+                not isinstance(f.get(k), kind) or isinstance(f.get(k), bool) for k, kind in CARD_FILE.items()
+            ):
+                raise InputError(path, f"card's input {number} ({record['path']}) lists a file without name, bytes and sha256")
+
+
+def file_kind(path: Path) -> str:
+    """``file``, ``folder``, ``missing`` or ``other`` (a FIFO, a device such as /dev/zero, a socket:
+    never opened, since reading one can block or never end); links are followed."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "other"
+    return "file" if stat.S_ISREG(mode) else "folder" if stat.S_ISDIR(mode) else "other"
+
+
 def parquet_writers() -> dict:
     """The set's Parquet files and the writers that rebuild them, the very ones publishing uses."""
     from .publish import write_eligible, write_rejects
@@ -125,9 +185,12 @@ def parquet_writers() -> dict:
 def same_table(path: Path, write, fresh) -> tuple[bool, str]:
     """Whether a Parquet file of the set holds the rebuild's rows, and the digest the rebuilt card
     should record for it (the file's own when the rows match, so another pyarrow's bytes verify)."""
-    with tempfile.TemporaryDirectory(prefix="lima-verify-") as temp:
+    with temporary_folder() as temp:
         rebuilt = Path(temp) / path.name
-        sha = write(rebuilt, fresh)
+        try:
+            sha = write(rebuilt, fresh)
+        except OSError as error:
+            raise temp_fault(error, Path(temp), f"cannot write the rebuilt {path.name}") from None
         if not path.is_file():
             return False, sha
         on_disk = file_sha256(path)[1]
@@ -140,6 +203,24 @@ def same_table(path: Path, write, fresh) -> tuple[bool, str]:
         except Exception:  # not Parquet at all: tampered or damaged
             same = False
         return same, on_disk if same else sha
+
+
+@contextmanager
+def temporary_folder() -> Iterator[str]:
+    """A folder for the rebuilt Parquet files, removed after; one that cannot be made is one line."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="lima-verify-")
+    except OSError as error:
+        raise temp_fault(error, Path(tempfile.gettempdir()), "cannot make a temporary folder") from None
+    with folder as temp:
+        yield temp
+
+
+def temp_fault(error: OSError, where: Path, what: str) -> InputError:
+    """A full or read-only temporary folder, as one line saying to point TMPDIR elsewhere."""
+    return write_fault(error, where, "set TMPDIR to a folder on another disk") or InputError(
+        where, f"{what} ({error.strerror or error})"
+    )
 
 
 def card_problems(card: dict) -> list[str]:
@@ -172,8 +253,9 @@ def set_problems(folder: Path, card: dict) -> list[str]:
 
 def input_problem(file: Path, recorded: dict) -> str | None:
     """How an input file differs from the card's record (missing, size, then sha256), or None."""
-    if not file.is_file():
-        return f"{file}: missing"
+    kind = file_kind(file)
+    if kind != "file":
+        return f"{file}{NOT_REGULAR}" if kind != "missing" else f"{file}: missing"
     size, sha = file_sha256(file)
     if size != recorded["bytes"]:
         return f"{file}: {size:,} bytes, the card records {recorded['bytes']:,}"

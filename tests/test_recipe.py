@@ -152,7 +152,14 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("recipes")
     recipe = recipe_file(root, QUOTAS)
     result = run_cli(
-        "build", "--recipe", str(recipe), "--input", f"authored={ROOT / 'samples' / 'authored'}", "--out", str(root / "out")
+        "build",
+        "--recipe",
+        str(recipe),
+        "--input",
+        f"authored={ROOT / 'samples' / 'authored'}",
+        "--out",
+        str(root / "out"),
+        "--no-cache",
     )
     assert result.exit_code == 0, result.stderr
     return root / "out"
@@ -163,7 +170,14 @@ def refused(built: Path, recipe: Path, expected: str) -> None:
     (in process, Typer's runner: a traceback would show as exit 1)."""
     before = {p.name: p.read_bytes() for p in built.iterdir()}
     result = run_cli(
-        "build", "--recipe", str(recipe), "--input", f"authored={ROOT / 'samples' / 'authored'}", "--out", str(built)
+        "build",
+        "--recipe",
+        str(recipe),
+        "--input",
+        f"authored={ROOT / 'samples' / 'authored'}",
+        "--out",
+        str(built),
+        "--no-cache",
     )
     assert result.exit_code == 2, (result.exception, result.stderr)
     assert result.stderr.count("\n") == 1, result.stderr
