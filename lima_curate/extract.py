@@ -34,6 +34,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import stat
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,6 +139,8 @@ def hashed_files(unit: Unit, recipe: Recipe, memo: Path | None = None) -> tuple[
     whose size, mtime and inode are unchanged skip being hashed again (``verify`` never uses it)."""
     found = []
     for path in files_of(unit, reader_settings(unit, recipe)):
+        if not stat.S_ISREG(os.stat(path).st_mode):  # hashing (or reading) a FIFO or /dev/zero would never end
+            raise InputError(path, "not a regular file (a FIFO, a device or a socket is never opened)")
         size, sha = remembered_sha256(path, memo) if memo is not None else file_sha256(path)
         found.append({"path": path, "bytes": size, "sha256": sha})
     return tuple(found)

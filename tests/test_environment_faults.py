@@ -250,3 +250,23 @@ def test_a_card_of_the_wrong_shape_is_one_line(published, tmp_path, change, expe
     said = one_line(run_cli("verify", str(out / "manifest.jsonl")))
     assert said.startswith(f"error: {out / 'manifest.card.json'}: {expected}"), said
     assert contents(out) == before
+
+
+def test_build_never_opens_a_unit_that_is_a_fifo(inputs, published, tmp_path):
+    """A FIFO named like a site archive is a unit of the reader's; it is refused before it is hashed."""
+    (tmp_path / "se").mkdir()
+    fifo = tmp_path / "se" / "cooking.stackexchange.com.7z"
+    os.mkfifo(fifo)
+    before = contents(published)
+    args = [
+        "build",
+        "--recipe",
+        str(inputs / "recipe.toml"),
+        "--input",
+        f"stackexchange={tmp_path / 'se'}",
+        "--out",
+        str(published),
+    ]
+    said = one_line(command(*args, "--no-cache"))  # its own process: a regression would block, not hang the suite
+    assert said == f"error: {fifo}: not a regular file (a FIFO, a device or a socket is never opened)\n"
+    assert contents(published) == before
