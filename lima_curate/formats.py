@@ -349,7 +349,8 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
     behind it, licences) is written as ``"unknown"`` rather than made up.
     """
     from .contract import card, subset_entry
-    from .manifest import CARD, MANIFEST, card_bytes, file_sha256, jsonl_bytes, write_atomic
+    from .manifest import CARD, MANIFEST, card_bytes, file_sha256, jsonl_bytes
+    from .publish import write_files
     from .records import Candidate
 
     path, out_dir = Path(path), Path(out_dir)
@@ -403,6 +404,5 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
         ],
         files={"dev.jsonl": None, "test.jsonl": None},
     )
-    write_atomic(out_dir / MANIFEST, manifest)
-    write_atomic(out_dir / CARD, card_bytes(imported))
+    write_files(out_dir, {MANIFEST: manifest, CARD: card_bytes(imported)})  # both or, on a fault, neither
     return Imported(out_dir / MANIFEST, fmt, imported)

@@ -63,6 +63,29 @@ def locked(out_dir: Path) -> Iterator[None]:
 
 def write_set(out_dir: Path, outputs: Outputs) -> Path:
     """Write the set into a staging folder, then swap it in; returns the manifest's path."""
+    with staged(out_dir) as staging:
+        files: dict[str, Any] = {MANIFEST: write_file(staging / MANIFEST, outputs.manifest)}
+        for name, data in ((DEV, outputs.dev), (TEST, outputs.test)):
+            files[name] = write_file(staging / name, data) if data else None
+        files[REJECTS] = write_rejects(staging / REJECTS, outputs)
+        files[ELIGIBLE] = write_eligible(staging / ELIGIBLE, outputs)
+        outputs.card["files"] = files
+        write_file(staging / CARD, card_bytes(outputs.card))
+    return out_dir / MANIFEST
+
+
+def write_files(out_dir: Path, files: dict[str, bytes]) -> None:
+    """A set of whole files (an imported manifest and its card) published like a build's: all of
+    them or, on any failure, none."""
+    with staged(out_dir) as staging:
+        for name, data in files.items():
+            write_file(staging / name, data)
+
+
+@contextmanager
+def staged(out_dir: Path) -> Iterator[Path]:
+    """A staging folder beside ``out_dir`` for the block to fill; swapped in when the block ends
+    without error, removed in every case. A write fault is one line naming the folder."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(out_dir, "exists and is not a folder")
@@ -74,13 +97,7 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
             out_dir.parent, f"cannot write the output set ({error.strerror})"
         ) from None
     try:
-        files: dict[str, Any] = {MANIFEST: write_file(staging / MANIFEST, outputs.manifest)}
-        for name, data in ((DEV, outputs.dev), (TEST, outputs.test)):
-            files[name] = write_file(staging / name, data) if data else None
-        files[REJECTS] = write_rejects(staging / REJECTS, outputs)
-        files[ELIGIBLE] = write_eligible(staging / ELIGIBLE, outputs)
-        outputs.card["files"] = files
-        write_file(staging / CARD, card_bytes(outputs.card))
+        yield staging
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a manifest is for sharing
         sync_folder(staging)
         swap_in(staging, out_dir)
@@ -91,7 +108,6 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
         raise fault or InputError(out_dir, f"cannot write the output set: {what}; {kept}") from None
     finally:
         remove_set_folder(staging)
-    return out_dir / MANIFEST
 
 
 def write_file(path: Path, data: bytes) -> str:

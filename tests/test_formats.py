@@ -234,6 +234,30 @@ def test_import_is_deterministic(tmp_path):
     assert first.with_name("manifest.card.json").read_bytes() != b""
 
 
+def test_an_import_whose_card_cannot_be_written_leaves_the_earlier_set_whole(tmp_path, monkeypatch):
+    import errno
+
+    from lima_curate import publish
+
+    gair = write_gair(tmp_path / "train.jsonl")
+    out = tmp_path / "set"
+    formats.import_file(gair, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = publish.write_file
+
+    def full_disk_at_the_card(path, data):
+        if path.name == "manifest.card.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(publish, "write_file", full_disk_at_the_card)
+    (tmp_path / "train.jsonl").write_text(gair.read_text().replace("wikihow", "authors", 1), encoding="utf-8")
+    with pytest.raises(InputError, match="no space left on device"):
+        formats.import_file(gair, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no new manifest beside the old card
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set", "train.jsonl"]  # no staging folder left
+
+
 def test_formats_are_told_from_content_not_from_the_name(tmp_path, manifest):
     gair = write_gair(tmp_path / "looks_like.parquet")
     assert formats.detect(gair) == "gair"
