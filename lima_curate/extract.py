@@ -47,6 +47,7 @@ from .filters import Decision, judge, settings_of
 from .manifest import file_sha256, write_atomic
 from .recipe import Recipe
 from .records import Candidate, canonical_json
+from .sources.guard import guarded  # any reader's, registered ones too: a hostile file is one line
 
 SHARD_FORMAT = 2  # 2: the marker holds the shards' sha256
 HELD_OUT = ("dev", "test")
@@ -465,7 +466,7 @@ def extract(unit: Unit, recipe: Recipe, files: tuple[dict[str, Any], ...], shard
         survivors = SurvivorWriter(survivors_temp, recipe)
         rejects = ParquetRows(rejects_temp, REJECT_COLUMNS)
         with cyclic_gc_paused():
-            for candidate in sources.get(unit.source).read(unit.path, settings, recipe.seed, skipped):
+            for candidate in guarded(unit.path, sources.get(unit.source).read(unit.path, settings, recipe.seed, skipped)):
                 if candidate.meta.get("split", "train") in HELD_OUT:
                     survivors.add(candidate, held_out=True)
                 elif candidate.subset == "unknown":

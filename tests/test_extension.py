@@ -141,6 +141,15 @@ def test_a_registered_source_builds_verifies_and_exports_like_a_shipped_one(toy,
     assert back["subsets"]["askhistorians"]["chosen"] == 2
 
 
+def test_a_registered_reader_that_breaks_on_a_file_gives_one_line_not_a_traceback(toy, tmp_path):
+    with open(toy, "a", encoding="utf-8") as handle:
+        handle.write('{"id": "a6", "title": "A line the toy reader does not expect?"}\n')  # no score
+    result, out = build(tmp_path, toy, recipe(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {toy}: cannot be read (KeyError: 'score')\n"
+    assert not out.exists()
+
+
 def test_the_shipped_sources_keep_the_manifest_line_order():
     assert sources.names() == ("stackexchange", "wikihow", "writingprompts", "superni", "authored")
     assert sources.subsets() == ("se_stem", "se_other", "wikihow", "writingprompts", "superni", "authored", "dialogue")
