@@ -121,3 +121,14 @@ def test_a_nul_byte_in_a_dump_table_is_a_one_line_error(table):
         check_posts(FOUND_POSTS_NUL)
     else:
         check_comments(([], [(60, b"\x00")]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by make fuzz: a recipe with extends = \"\\n\" gives 'DIR/\\n: recipe file not found', two lines "
+    "(lima_curate/recipe.py, _read_merged/_read_toml: the path is printed raw; fix: name it with repr or escape it)",
+)
+def test_a_recipe_extending_a_name_with_a_newline_is_a_one_line_error():
+    from fuzz_targets import check_recipe
+
+    check_recipe(([("extends", '"\\n"')], [], False))
