@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import re
 from pathlib import Path
+
+LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")  # what str.splitlines() splits on
 
 
 class InputError(Exception):
@@ -18,11 +21,17 @@ class InputError(Exception):
         self.path = str(path)
         self.message = message
         self.line = line
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
+        where = f"{one_line_path(self.path)}:{line}" if line is not None else one_line_path(self.path)
+        super().__init__(f"{where}: {LINE_BREAKS.sub(' ', message).strip()}")
 
     def __reduce__(self):
         return type(self), (self.path, self.message, self.line)
+
+
+def one_line_path(path: str) -> str:
+    """A path as one printable line: a control character in a file name (a newline, from a hostile
+    recipe or archive) is shown escaped, so the error stays one line."""
+    return path if path.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 def decode_utf8(data: bytes, path: str | Path, line: int | None = None) -> str:
