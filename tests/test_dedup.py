@@ -83,7 +83,7 @@ def test_recipe_rejects_out_of_range_settings(tmp_path):
     with pytest.raises(InputError, match=r"\[dedup\] near_threshold must be between 0 and 1"):
         load_recipe(path)
     path.write_text(f'schema = 1\nextends = "{ROOT / "filters" / "lima.toml"}"\n[decontam]\nngram = 0\n')
-    with pytest.raises(InputError, match=r"\[decontam\] ngram must be at least 1"):
+    with pytest.raises(InputError, match=r"\[decontam\] ngram must be between 1 and 1000, found 0"):
         load_recipe(path)
 
 
