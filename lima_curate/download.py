@@ -45,14 +45,13 @@ from rich.progress import (
 )
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, write_fault
 from .lockfile import file_lock
 from .manifest import hash_file
 
 USER_AGENT = f"lima-curate/{__version__} (rebuilds the LIMA data recipe from public dumps; python-httpx/{httpx.__version__})"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 NO_NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 OFFLINE_HINT = "copy the files in and pass --from PATH (see docs/pull.md)"
 MAX_BYTES = 8 << 30  # a download with no published or announced size stops here (--max-size)
 MAX_EXTRACTED = 64 << 30  # what one archive may extract in all (--max-extracted)
@@ -478,8 +477,8 @@ def write_body(response: httpx.Response, part: Part, offset: int, limit: tuple[i
             written = handle.tell()
     except OSError as error:  # the disk, not the network: full, too large a file, read-only, no permission
         part.discard()
-        hint = "free some space or pass another --data-dir" if error.errno in DISK_FULL else "check the folder"
-        raise InputError(part.path, f"cannot write the download ({error.strerror or error}); {hint}") from None
+        fault = write_fault(error, part.dest, elsewhere="pass another --data-dir", done="nothing of it was kept")
+        raise fault or InputError(part.dest, f"cannot write the download ({error.strerror or error}); check the folder") from None
     if written > most:
         part.discard()
         raise InputError(str(response.url), f"the server sent more than {why}: stopped, and the download was deleted")

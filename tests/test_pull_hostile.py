@@ -471,3 +471,31 @@ def test_a_source_folder_that_is_a_file_is_one_line_not_a_traceback(server, tmp_
         "is the folder writable?"
     )
     assert server.requests_for(SITE) == [] and (data / "stackexchange").read_bytes() == b"not a folder"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 512 KiB file system (tmpfs) for the data dir; these machines let the tests mount one."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_download_that_fills_the_disk_is_one_line_and_leaves_the_earlier_pull(server, small_disk):
+    data = small_disk / "data"
+    before = good_pull(server, data)
+    big = "/mirror/physics.stackexchange.com.7z"
+    server.add(big, bytes(range(256)) * 4096)  # 1 MiB: more than the 512 KiB disk holds
+    result = pull(data, "stackexchange", "--site", "physics.stackexchange.com", "--mirror", server.url("/mirror"))
+    assert result.exit_code == 2
+    message = last_line(result.stderr)
+    dest = data / "stackexchange" / "physics.stackexchange.com.7z"
+    assert (
+        message == f"error: {dest}: no space left on device writing here: free space or pass another --data-dir; "
+        "nothing of it was kept"
+    ), message
+    assert snapshot(data) == before  # the earlier file and the lock file as they were; no part left behind
