@@ -1,5 +1,5 @@
 """Helpers shared by the tests: the repository root, the two ways to run the command line, reading a
-source the way a build does, and reading a set's files."""
+source the way a build does, reading a set's files, and a small disk to fill."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMA_RECIPE = ROOT / "filters" / "lima.toml"
@@ -57,3 +60,24 @@ def parquet_rows(path: Path) -> list[dict]:
     import pyarrow.parquet as pq
 
     return pq.read_table(path).to_pylist()
+
+
+@contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``512k``, ``1m``) mounted at ``folder``: a disk the tests can fill or
+    remount read-only. These machines let the tests mount one; elsewhere the test says why it skips."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 512 KiB file system at tmp_path/disk."""
+    with tmpfs(tmp_path / "disk", "512k") as mount:
+        yield mount

@@ -152,18 +152,6 @@ def test_a_second_build_into_the_same_folder_is_refused(dumps, tmp_path):
     assert cli(*build_args(dumps, out)).returncode == 0  # once it is free, a build goes through
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 512 KiB file system (tmpfs) where this machine lets the tests mount one."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
-
-
 def test_a_full_disk_is_one_line_and_the_previous_set_stays(dumps, small_disk):
     out = small_disk / "out"
     first = cli(*build_args(dumps, out))

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, tmpfs
 
 QUOTAS = "[quotas]\nse_stem = 0\nse_other = 0\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 3\n"
 
@@ -71,13 +71,8 @@ def leftovers(folder: Path) -> list[str]:
 @pytest.fixture
 def disk(tmp_path):
     """A 1 MiB tmpfs at tmp_path/disk (``fill`` leaves it nearly full)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with tmpfs(tmp_path / "disk", "1m") as mount:
+        yield mount
 
 
 def fill(disk: Path, keep: int = 4096) -> None:

@@ -473,18 +473,6 @@ def test_a_source_folder_that_is_a_file_is_one_line_not_a_traceback(server, tmp_
     assert server.requests_for(SITE) == [] and (data / "stackexchange").read_bytes() == b"not a folder"
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 512 KiB file system (tmpfs) for the data dir; these machines let the tests mount one."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
-
-
 def test_a_download_that_fills_the_disk_is_one_line_and_leaves_the_earlier_pull(server, small_disk):
     data = small_disk / "data"
     before = good_pull(server, data)
