@@ -94,21 +94,26 @@ max_chars = 4096
 
 def build(tmp_path: Path, data: Path, recipe_path: Path):
     out = tmp_path / "out"
-    result = run_cli(
+    return run_cli(*build_args(data, recipe_path, out, workers=1)), out
+
+
+def build_args(data: Path, recipe_path: Path, out: Path, workers: int) -> list[str]:
+    """``build`` of the toy answers beside the shipped authored sample, uncached."""
+    authored = ROOT / "samples" / "authored" / "examples.jsonl"
+    return [
         "build",
         "--recipe",
         str(recipe_path),
         "--input",
         f"askhistorians={data}",
         "--input",
-        f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}",
+        f"authored={authored}",
         "--out",
         str(out),
         "--no-cache",
         "-j",
-        "1",
-    )
-    return result, out
+        str(workers),
+    ]
 
 
 def lines(path: Path) -> list[dict]:
@@ -174,21 +179,7 @@ def test_a_source_from_an_entry_point_reaches_pool_workers(tmp_path):
         (data / f"part{n}.jsonl").write_text("".join(json.dumps(a) + "\n" for a in part), encoding="utf-8")
     env = {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     out = tmp_path / "out"
-    built = cli(
-        "build",
-        "--recipe",
-        str(recipe(tmp_path)),
-        "--input",
-        f"askhistorians={data}",
-        "--input",
-        f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}",
-        "--out",
-        str(out),
-        "--no-cache",
-        "-j",
-        "2",
-        env=env,
-    )
+    built = cli(*build_args(data, recipe(tmp_path), out, workers=2), env=env)
     assert built.returncode == 0, built.stderr
     assert [m["id"] for m in lines(out / "manifest.jsonl")][2:] == ["askhistorians/a1", "askhistorians/a2"]
     verified = cli("verify", str(out / "manifest.jsonl"), "-j", "2", env=env)
