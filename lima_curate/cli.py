@@ -15,6 +15,7 @@ import typer
 
 from . import __version__
 from .cli_ablate import ablate_app
+from .cli_audit import audit_command
 from .cli_options import (
     DEFAULT_RECIPE,
     AllowShortOption,
@@ -45,12 +46,18 @@ from .render import (
     with_progress,
 )
 
+# Help texts are read as Markdown, not as rich markup: rich markup takes any "[word ...]" for a
+# style tag and drops it ("[default: ...]", "lima-curate[ray]"), Markdown keeps brackets as
+# written. Typer passes the root's mode to every command and sub-app (pull, ablate): one place.
+HELP_MARKUP = "markdown"
+
 app = typer.Typer(
     name="lima-curate",
     help="Rebuild the LIMA instruction-tuning set (Zhou et al. 2023) from public dumps, reproducibly.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 
@@ -225,6 +232,7 @@ def import_command(
     print_imported(import_file(path, out, name))
 
 
+app.command("audit")(audit_command)
 app.add_typer(pull_app, name="pull")
 app.add_typer(ablate_app, name="ablate")
 

@@ -8,7 +8,9 @@ both *what* was measured and *why* it was dropped. A chain runs cheap filters fi
 the first drop, so no work is spent on a candidate already lost.
 
 Adding a filter is one class here with ``@register``, its entry in a recipe's ``chain`` and its
-table, and a test (docs/architecture.md).
+table, and a test (docs/architecture.md). A filter that judges a ``meta`` field a source records
+(an answer's score, a closed flag) names it in ``needs``: ``lima-curate audit`` reports such a filter
+as not measurable on a set that lacks the field (GAIR/lima, ShareGPT), rather than as a pass or a drop.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class AnswerScore:
     """The top answer must have a strong positive score (LIMA: at least 10)."""
 
     name: ClassVar[str] = "answer_score"
+    needs: ClassVar[tuple[str, ...]] = ("answer_score",)
     min_score: int
 
     def __call__(self, candidate: Candidate) -> Decision:
@@ -111,6 +114,7 @@ class OpenQuestion:
     """Closed questions (duplicates, off-topic, unclear) are not prompts worth learning from."""
 
     name: ClassVar[str] = "open_question"
+    needs: ClassVar[tuple[str, ...]] = ("closed",)
 
     def __call__(self, candidate: Candidate) -> Decision:
         """Score: 1 for a closed question, 0 for an open one."""
@@ -129,6 +133,7 @@ class SelfContainedTitle:
     """
 
     name: ClassVar[str] = "self_contained_title"
+    needs: ClassVar[tuple[str, ...]] = ("title",)
     min_words: int
     phrases: tuple[str, ...]
     pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -170,11 +175,14 @@ class Length:
 @register
 @dataclass(frozen=True)
 class FirstPerson:
-    """No first person in the response ("I", "my", ...): LIMA wanted the voice of a helpful assistant.
+    """No first person in the response: the paper drops answers "written in the first person ("I",
+    "my")", so the voice is a helpful assistant's, not one user's story.
 
-    Whole words only; code blocks and inline code are ignored (``for i in ...``, ``my_var``). The
-    single letter "I" only counts in upper case, so a lower-case "i" in prose or maths is not a hit,
-    and a word in capitals is an acronym ("US"), not a pronoun.
+    Whole words only (never inside another word or identifier: see :func:`phrase_pattern`); code
+    blocks and inline code are ignored (``for i in ...``, ``my_var``). The single letter "I" only
+    counts in upper case, so a lower-case "i" in prose or maths is not a hit, and a word in capitals
+    is an acronym ("US", "ME"), not a pronoun. The recipe gives the singular forms; the plural
+    ("we", "our", ...) is the opt-in ``first_person_plural`` below.
     """
 
     name: ClassVar[str] = "first_person"
@@ -184,17 +192,41 @@ class FirstPerson:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pattern", phrase_pattern(w for w in self.words if w != "I"))
-        object.__setattr__(self, "capital_i", re.compile(r"(?<![\w'’])I(?![\w'’])") if "I" in self.words else None)
+        object.__setattr__(self, "capital_i", re.compile(rf"{BEFORE}I{AFTER}") if "I" in self.words else None)
+
+    def found(self, candidate: Candidate) -> list[str]:
+        """The first-person words in the response's prose, in order (what ``audit`` lists)."""
+        prose = strip_code(candidate.response)
+        if self.pattern is None and self.capital_i is None:
+            return []
+        hits = [] if self.pattern is None else [m for m in self.pattern.finditer(prose) if not _acronym(m.group())]
+        if self.capital_i is not None:
+            hits += self.capital_i.finditer(prose)
+        return [m.group() for m in sorted(hits, key=lambda m: m.start())]
 
     def __call__(self, candidate: Candidate) -> Decision:
-        """Score: the first-person words found in the response's prose."""
-        prose = strip_code(candidate.response)
-        found = [w for w in self.pattern.findall(prose) if not (len(w) > 1 and w.isupper())] if self.pattern else []
-        if self.capital_i is not None:
-            found += self.capital_i.findall(prose)
+        """Score: the number of first-person words found in the response's prose."""
+        found = self.found(candidate)
         if not found:
             return kept(self.name, 0)
         return Decision(False, self.name, len(found), f"first person: {found[0]!r} ({len(found)} times)")
+
+
+@register
+@dataclass(frozen=True)
+class FirstPersonPlural(FirstPerson):
+    """The first person plural ("we", "us", "our", ...), off in the LIMA recipe: the paper names only
+    "I" and "my", and LIMA's own released answers often say "we" (an author explaining, "we get").
+    A recipe that wants the stricter rule adds it to its chain; its words are in its own table."""
+
+    name: ClassVar[str] = "first_person_plural"
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        """Score: the number of plural first-person words found in the response's prose."""
+        found = self.found(candidate)
+        if not found:
+            return kept(self.name, 0)
+        return Decision(False, self.name, len(found), f"first person plural: {found[0]!r} ({len(found)} times)")
 
 
 @register
@@ -209,12 +241,45 @@ class OtherAnswers:
     def __post_init__(self) -> None:
         object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
 
+    def found(self, candidate: Candidate) -> list[str]:
+        """The references in the response's prose, in order."""
+        return self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
+
     def __call__(self, candidate: Candidate) -> Decision:
-        """Score: the references found in the response's prose."""
-        found = self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
+        """Score: the number of references found in the response's prose."""
+        found = self.found(candidate)
         if not found:
             return kept(self.name, 0)
         return Decision(False, self.name, len(found), f"refers to other answers: {found[0].lower()!r}")
+
+
+@register
+@dataclass(frozen=True)
+class QuestionReference:
+    """An answer that points at the question itself ("as you say", "your question", "in your
+    example") needs the question's body: with a prompt that is the title only, a model would learn to
+    cite what it was never shown. Such an answer is dropped when ``meta.prompt_from`` is "title"; with
+    the body in the prompt ("body", "title+body") the reference has something to point at, and the
+    example is kept (its score still counts the references)."""
+
+    name: ClassVar[str] = "question_reference"
+    needs: ClassVar[tuple[str, ...]] = ("prompt_from",)
+    phrases: tuple[str, ...]
+    pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
+
+    def found(self, candidate: Candidate) -> list[str]:
+        """The references to the question in the response's prose, whatever the prompt."""
+        return self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
+
+    def __call__(self, candidate: Candidate) -> Decision:
+        """Score: the number of references found; a drop only when the prompt is the title alone."""
+        found = self.found(candidate)
+        if not found or candidate.meta.get("prompt_from") != "title":
+            return kept(self.name, len(found))
+        return Decision(False, self.name, len(found), f"refers to the question, prompt is the title only: {found[0].lower()!r}")
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -228,13 +293,34 @@ def strip_code(markdown: str) -> str:
     return _INLINE.sub(" ", _FENCED.sub(" ", markdown))
 
 
+# A word ends where no letter, digit, underscore or apostrophe touches it, and where it is not joined
+# to another word by a hyphen, slash or dot: "OP" is not in "no-op", "op-amp", "OP_CODE" or "i.e.",
+# "I" is not in "I/O" or "I-beam". A possessive ("OP's") is still the word.
+BEFORE = r"(?<![\w'’])(?<![\w][-/.])"
+AFTER = r"(?![\w]|['’](?![sS]\b)|[-/.][\w])"
+
+
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """One case-insensitive, whole-word alternation; longer phrases first so they win."""
+    """One whole-word alternation (word edges: ``BEFORE``/``AFTER``), longer phrases first so they
+    win. Case-insensitive, except that a phrase written in capitals ("OP") matches only in capitals,
+    so the abbreviation is not found in "op" or "Op." (a phrase of one capital letter is not one)."""
     ordered = sorted({p for p in phrases if p}, key=lambda p: (-len(p), p))
     if not ordered:
         return None
-    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
-    return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
+    body = "|".join(_alternative(p) for p in ordered)
+    return re.compile(rf"{BEFORE}(?:{body}){AFTER}", re.IGNORECASE)
+
+
+def _alternative(phrase: str) -> str:
+    """One phrase as a regex: any run of whitespace between its words; capitals kept when it is an acronym."""
+    escaped = re.escape(phrase).replace(r"\ ", r"\s+")
+    return f"(?-i:{escaped})" if _acronym(phrase) else escaped
+
+
+def _acronym(word: str) -> bool:
+    """Two or more letters, all capitals ("US", "OP"): an abbreviation rather than a word."""
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) > 1 and all(c.isupper() for c in letters)
 
 
 def settings_of(filter_: Any) -> dict[str, Any]:

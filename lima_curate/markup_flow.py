@@ -10,7 +10,8 @@
   ``<br>`` is a line break; ``<blockquote>`` becomes ``> `` lines; a heading (``Rules.headings``)
   becomes ``#`` lines; ``<hr>`` is ``---``; ``<strong>``/``<b>`` become ``**x**`` and ``<em>``/``<i>``
   ``*x*``; a table becomes ``| a | b |`` rows.
-- Links become their text; images disappear with their alt text; skipped elements disappear with
+- Links become their text; a text that only points ("here", "this paper", ``Rules.deictic_links``)
+  keeps the target's host after it: "as detailed in this paper (arxiv.org)". Images disappear with their alt text; skipped elements disappear with
   their content; every other tag disappears and keeps its text.
 - Outside code blocks whitespace is normalised: runs of spaces (and no-break spaces) collapse to one,
   lines carry no trailing spaces, blocks are separated by exactly one blank line and the text neither
@@ -28,7 +29,7 @@ from typing import Iterable, Iterator
 
 from lxml import etree
 
-from .markup_rules import SPACES, WHITESPACE, Node, Rules, skipped
+from .markup_rules import SPACES, WHITESPACE, Node, Rules, deictic_host, skipped
 
 _RARE_SPACES = re.compile("[\r\f\v]")
 _BACKTICKS = re.compile(r"`+")
@@ -141,6 +142,8 @@ def _visit(element: etree._Element, out: _Blocks, rules: Rules, depth: int) -> N
         out.line_break()
     elif tag == "hr":
         out.add_block("---")
+    elif tag == "a" and rules.deictic_links:
+        _link(element, out, rules, depth)
     else:
         block = _render_block(element, tag, rules, depth)
         if block is None:  # links and every other inline tag: the tag goes, its text stays
@@ -199,6 +202,16 @@ def _emphasis(element: etree._Element, out: _Blocks, rules: Rules, depth: int, m
     lead = inner[: len(inner) - len(inner.lstrip(" \n"))]
     trail = inner[len(inner.rstrip(" \n")) :]
     out.pieces[start:] = [lead, marker, core, marker, trail]
+
+
+def _link(element: etree._Element, out: _Blocks, rules: Rules, depth: int) -> None:
+    """A link becomes its text; a text that only points ("here", "this paper") keeps the host: "(arxiv.org)"."""
+    start, flushes = len(out.pieces), out.flushes
+    _walk(element, out, rules, depth)
+    if out.flushes == flushes:  # a link around blocks is left as its text
+        host = deictic_host(element, "".join(out.pieces[start:]), rules)
+        if host:
+            out.text(f" ({host})")
 
 
 # -- code ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Iterator, Mapping, TypeAlias
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -28,6 +29,21 @@ HEADING_LEVELS = MappingProxyType({"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, 
 # Text below these is not text a browser shows (BeautifulSoup's string containers): left out of text_content.
 NOT_SHOWN = frozenset({"script", "style", "template", "rt", "rp"})
 
+# Link texts that only point ("as detailed in this paper", "see here"): with the link gone the sentence
+# points at nothing, so the flow layout keeps the target's host after them: "in this paper (arxiv.org)".
+_POINTERS = ("here", "there", "this", "that", "link", "source", "click here", "see here", "right here", "over here")
+_NOUNS = (
+    "paper article link page post blog blog post video site website web page webpage document doc docs documentation"
+    " thread tutorial guide book study report question answer discussion one list table chart graph image picture"
+    " photo map pdf source reference wiki entry talk presentation slides repository repo project package library"
+    " tool spec specification standard rfc manual issue commit comment example demo"
+).split()
+DEICTIC_LINK_TEXTS = frozenset(
+    _POINTERS
+    + tuple(f"{det} {noun}" for det in ("this", "that", "the", "a", "an") for noun in _NOUNS)
+    + tuple(f"{det} {noun}s" for det in ("these", "those", "the") for noun in _NOUNS if not noun.endswith("s"))
+)
+
 WHITESPACE = " \t\n\r\f\v\xa0"  # HTML's collapsible whitespace, plus the no-break space
 SPACES = re.compile(f"[{WHITESPACE}]+")
 
@@ -36,6 +52,10 @@ SPACES = re.compile(f"[{WHITESPACE}]+")
 class Rules:
     """How one source's HTML becomes markdown. The defaults are general HTML, as in Stack Exchange post
     bodies; a source with a regular page layout passes its own (wikiHow: ``sources/wikihow_markdown.py``).
+
+    ``deictic_links`` (flow layout): link texts, lower case, that only point ("here", "this paper"); a
+    link with such a text and an absolute href keeps its target's host after it ("this paper
+    (arxiv.org)"), so the sentence still says where. An empty set turns it off.
 
     ``layout`` is ``FLOW`` or ``LINES``. Flow: inline content runs into paragraphs that block tags cut,
     list items and table cells hold blocks of their own, ``<pre>``/``<code>`` become fences and
@@ -58,6 +78,7 @@ class Rules:
     fraction_class: str = ""  # lines: a span of this class holding <sup>1</sup> and <sub>2</sub> reads 1/2
     table_header: str = "th"  # "th": a rule under a first row of <th> cells; "first row": always one
     table_pipe: str = "\\|"  # what a | inside a cell becomes
+    deictic_links: frozenset[str] = DEICTIC_LINK_TEXTS  # flow: after such a link text, "(host)" of its href
 
     def __post_init__(self) -> None:
         if self.layout not in (FLOW, LINES):
@@ -115,6 +136,20 @@ def _strings_of_kind(element: etree._Element, inside: str | None, kind: str | No
             yield from _strings_of_kind(child, child.tag if child.tag in NOT_SHOWN else inside, kind)
         if child.tail and inside == kind:
             yield child.tail
+
+
+def deictic_host(element: etree._Element, text: str, rules: Rules) -> str:
+    """The host to keep after a link whose shown ``text`` only points ("here", "this paper"), without
+    "www."; "" for any other text and for a relative or unreadable href."""
+    words = collapse(text).strip(" .,:;!?()[]\"'“”‘’*_").lower()
+    if words not in rules.deictic_links:
+        return ""
+    href = (element.get("href") or "").strip()
+    try:
+        host = urlsplit(href).hostname or "" if href.lower().startswith(("http://", "https://")) else ""
+    except ValueError:  # a malformed netloc ("http://[x")
+        return ""
+    return host.removeprefix("www.")
 
 
 def collapse(text: str) -> str:
