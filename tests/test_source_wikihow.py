@@ -1,5 +1,7 @@
 """wikiHow reader: saved article pages and the Koupaee & Wang CSV -> how-to candidates, read with the
-settings LIMA's recipe (filters/lima.toml) makes, as builds read them.
+settings LIMA's recipe (filters/lima.toml) makes, as builds read them: LIMA's released layout (headlines
+run into their steps as prose, no bold, no "Method N:" labels, Ingredients/Tips/Warnings pruned), and
+the rich layout a recipe can choose instead.
 
 Golden files live in tests/golden/wikihow/; after a deliberate change to the output, rewrite them with
 ``LIMA_UPDATE_GOLDEN=1 pytest tests/test_source_wikihow.py`` and review the diff before committing.
@@ -8,19 +10,24 @@ Golden files live in tests/golden/wikihow/; after a deliberate change to the out
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
+import statistics
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, read_source, recipe_settings
+from conftest import LIMA_RECIPE, ROOT, read_source, recipe_settings, run_cli
 
 from lima_curate import sources
 from lima_curate.errors import InputError
 from lima_curate.records import canonical_json
 from lima_curate.sources import wikihow
 from lima_curate.sources.wikihow_categories import load_categories, resolve_category
+from lima_curate.stats_tokens import estimate_tokens
 
 SAMPLES = ROOT / "samples" / "wikihow"
 GOLDEN = ROOT / "tests" / "golden" / "wikihow"
@@ -49,6 +56,14 @@ def read_one(path: Path, settings: wikihow.Settings = SETTINGS):
 def with_settings(**changes) -> wikihow.Settings:
     """The recipe's settings with some changed."""
     return dataclasses.replace(SETTINGS, **changes)
+
+
+# The rich layout with the sections the reader kept before LIMA's released layout became the default:
+# it reproduces the earlier output byte for byte (Grill-Fish.rich.md is that output).
+KEPT_BEFORE = ("Ingredients", "Tips", "Warnings")
+RICH = with_settings(layout="rich", pruned_sections=[s for s in SETTINGS.pruned_sections if s not in KEPT_BEFORE])
+BOLD = re.compile(r"\*\*")
+LABELLED_HEADING = re.compile(r"^## (?:Method|Part) \d+", re.MULTILINE)
 
 
 def check_golden(name: str, text: str) -> None:
@@ -128,7 +143,8 @@ def test_samples_yield_eleven_articles_and_count_the_drops():
     for c in candidates:
         assert (c.source, c.subset, c.rank) == ("wikihow", "wikihow", 0.0)
         assert c.prompt.startswith("How to ") and c.prompt.endswith("?")
-        assert 1500 <= len(c.response) <= 4000, (c.id, len(c.response))
+        assert 1500 <= len(c.response) <= 3000, (c.id, len(c.response))
+        assert not BOLD.search(c.response) and "## Tips" not in c.response, c.id
 
 
 def test_samples_match_golden_candidates():
@@ -162,20 +178,51 @@ def test_page_prompt_id_and_provenance():
     }
 
 
-def test_methods_become_headings_and_steps_restart_per_method():
+def test_methods_become_bare_headings_and_headlines_run_into_their_steps():
     candidate, _ = read_one(SAMPLES / "Back-Up-Photos-to-an-External-Drive.html")
+    text = candidate.response
+    assert "\n\n## On Windows\n\n1. Connect the external drive to your computer. Plug it" in text
+    assert "\n\n## On a Mac\n\n1. Connect the drive and open Finder. The drive" in text
+    assert "5. Eject the drive before unplugging it. Click the USB icon" in text
+    assert "Press Windows key + E, then click Pictures in the left pane." in text  # bold menu names: plain
+    assert not BOLD.search(text) and not LABELLED_HEADING.search(text)
+
+
+def test_the_rich_layout_keeps_labels_and_bold_headlines():
+    candidate, _ = read_one(SAMPLES / "Back-Up-Photos-to-an-External-Drive.html", RICH)
     text = candidate.response
     assert "\n\n## Method 1: On Windows\n\n1. **Connect the external drive to your computer.** Plug it" in text
     assert "\n\n## Method 2: On a Mac\n\n1. **Connect the drive and open Finder.**" in text
     assert "5. **Eject the drive before unplugging it.**" in text
+    assert "Press **Windows key + E**, then click **Pictures** in the left pane." in text
+    budget, _ = read_one(SAMPLES / "Make-a-Monthly-Budget.html", RICH)
+    assert "\n\n## Part 1: " in budget.response
+
+
+def test_a_headline_without_a_full_stop_gets_one_before_the_text_it_runs_into(tmp_path):
+    path = write_page(
+        tmp_path,
+        "Check-Tire-Pressure.html",
+        {'<b class="whb">Find the recommended pressure for your car.</b>': '<b class="whb">Find the recommended pressure</b>'},
+    )
+    released, _ = read_one(path)
+    assert "\n\n1. Find the recommended pressure. Look on the sticker" in released.response
+    rich, _ = read_one(path, RICH)
+    assert "\n\n1. **Find the recommended pressure** Look on the sticker" in rich.response
 
 
 def test_a_single_unnamed_list_of_steps_gets_no_heading():
-    candidate, _ = read_one(SAMPLES / "Check-Tire-Pressure.html")
-    intro, steps = candidate.response.split("\n\n", 1)
-    assert intro.startswith("Tires lose a little air every month")
-    assert steps.startswith("1. **Find the recommended pressure for your car.**")
-    assert "## Steps" not in candidate.response
+    for settings in (SETTINGS, RICH):
+        candidate, _ = read_one(SAMPLES / "Check-Tire-Pressure.html", settings)
+        intro, steps = candidate.response.split("\n\n", 1)
+        assert intro.startswith("Tires lose a little air every month")
+        first = (
+            "**Find the recommended pressure for your car.**"
+            if settings is RICH
+            else "Find the recommended pressure for your car."
+        )
+        assert steps.startswith(f"1. {first} Look on the sticker")
+        assert "## Steps" not in candidate.response
 
 
 def test_links_images_videos_and_citations_are_removed():
@@ -208,7 +255,7 @@ def test_bullets_nest_under_their_step_and_fractions_read_as_text():
         "   * If your cat pulls away, let it go and try again later.\n"
         "     * Forcing the issue teaches your cat to dread having its feet touched.\n"
     ) in cat.response
-    oats, _ = read_one(SAMPLES / "Make-Overnight-Oats.html")
+    oats, _ = read_one(SAMPLES / "Make-Overnight-Oats.html", RICH)
     assert "## Ingredients\n\n### Classic Overnight Oats\n\n* 1/2 cup (45 g) old-fashioned rolled oats\n" in oats.response
     assert "* 1 tbsp (10 g) chia seeds *(optional)*\n" in oats.response
 
@@ -237,9 +284,15 @@ def test_self_references_only_at_the_start_of_a_sentence_or_item():
 def test_pruned_sections_follow_the_settings():
     path = SAMPLES / "Repot-a-Snake-Plant.html"
     default, _ = read_one(path)
-    assert "## Tips\n\n* If the plant has filled the pot" in default.response
-    assert "## Warnings\n\n* Snake plants are mildly toxic" in default.response
+    oats, _ = read_one(SAMPLES / "Make-Overnight-Oats.html")
+    assert "## Ingredients" not in oats.response and "rolled oats\n" not in oats.response
+    kept, _ = read_one(path, with_settings(pruned_sections=[s for s in SETTINGS.pruned_sections if s not in KEPT_BEFORE]))
+    assert "## Tips\n\n* If the plant has filled the pot" in kept.response
+    assert "## Warnings\n\n* Snake plants are mildly toxic" in kept.response
     for pruned in (
+        "## Tips",
+        "## Warnings",
+        "If the plant has filled the pot",
         "Things You",
         "New pot with a drainage hole",
         "Can I split",
@@ -253,10 +306,10 @@ def test_pruned_sections_follow_the_settings():
         "Explore this Article",
     ):
         assert pruned not in default.response, pruned
-    fewer = with_settings(pruned_sections=[*SETTINGS.pruned_sections, "Tips", "warnings"])
-    assert fewer.pruned_sections == (*SETTINGS.pruned_sections, "Tips", "warnings")  # lists become tuples
+    fewer = with_settings(pruned_sections=["tips", "WARNINGS", *RICH.pruned_sections])
+    assert fewer.pruned_sections == ("tips", "WARNINGS", *RICH.pruned_sections)  # lists become tuples
     trimmed, _ = read_one(path, fewer)
-    assert "## Tips" not in trimmed.response and "## Warnings" not in trimmed.response
+    assert "## Tips" not in trimmed.response and "## Warnings" not in trimmed.response  # any case
     keep_needs = with_settings(pruned_sections=[s for s in SETTINGS.pruned_sections if s != "Things You'll Need"])
     longer, _ = read_one(path, keep_needs)  # the page spells it with a curly apostrophe
     assert "## Things You’ll Need\n\n* New pot with a drainage hole\n* Cactus potting mix or perlite" in longer.response
@@ -325,6 +378,59 @@ def test_an_html_file_that_is_no_wikihow_page_is_skipped(tmp_path):
     assert candidate is None and skipped == Counter({"not a wikiHow article page": 1})
 
 
+# -- the layout, as a recipe chooses it -------------------------------------------------------------
+
+
+def test_the_reader_defaults_are_lima_tomls_wikihow_table():
+    table = tomllib.loads(LIMA_RECIPE.read_text(encoding="utf-8"))["wikihow"]
+    defaults = wikihow.Settings()
+    assert table["layout"] == defaults.layout == SETTINGS.layout == "released"
+    for key, value in table.items():
+        if key != "category_map":  # the recipe inlines the map's content
+            assert getattr(defaults, key) == (tuple(value) if isinstance(value, list) else value), key
+    assert {"Ingredients", "Tips", "Warnings", "Things You'll Need"} <= set(defaults.pruned_sections)
+
+
+def recipe_with(tmp_path: Path, wikihow_table: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "r.toml"
+    path.write_text(
+        f'schema = 2\nextends = "{ROOT / "filters" / "sample.toml"}"\nname = "t"\nversion = "1"\n'
+        "[quotas]\nse_stem = 0\nse_other = 0\nwikihow = 8\nwritingprompts = 0\nsuperni = 0\nauthored = 0\n"
+        f"[wikihow]\n{wikihow_table}\n"
+    )
+    return path
+
+
+def build_wikihow(tmp_path: Path, recipe: Path):
+    return run_cli(
+        "build", "--recipe", str(recipe), "--input", f"wikihow={SAMPLES}", "--out", str(tmp_path / "out"), "--no-cache"
+    )
+
+
+def test_a_build_writes_the_layout_the_recipe_names(tmp_path):
+    responses = {}
+    for layout in ("released", "rich"):
+        result = build_wikihow(tmp_path / layout, recipe_with(tmp_path / layout, f'layout = "{layout}"'))
+        assert result.exit_code == 0, result.stderr
+        manifest = (tmp_path / layout / "out" / "manifest.jsonl").read_text(encoding="utf-8")
+        responses[layout] = [json.loads(line)["messages"][1]["content"] for line in manifest.splitlines()]
+    assert len(responses["released"]) == len(responses["rich"]) == 8
+    assert not any(BOLD.search(text) or LABELLED_HEADING.search(text) for text in responses["released"])
+    assert all(BOLD.search(text) for text in responses["rich"]) and any(
+        LABELLED_HEADING.search(text) for text in responses["rich"]
+    )
+
+
+@pytest.mark.parametrize("value, found", [('"plain"', "'plain'"), ('"Released"', "'Released'"), ("1", "1")])
+def test_a_layout_the_reader_does_not_know_is_one_line_naming_the_recipe(tmp_path, value, found):
+    recipe = recipe_with(tmp_path, f"layout = {value}")
+    result = build_wikihow(tmp_path, recipe)
+    assert result.exit_code == 2, (result.exception, result.stderr)
+    assert result.stderr == f"error: {recipe}: [wikihow] layout: input should be 'released' or 'rich', found {found}\n"
+    assert not (tmp_path / "out").exists()
+
+
 # -- the Koupaee & Wang CSV ------------------------------------------------------------------------
 
 
@@ -339,13 +445,15 @@ def test_csv_sections_join_into_one_article():
     sheet, note, compost = candidates
     assert sheet.prompt == "How to Fold a Fitted Sheet?"
     assert sheet.response.startswith(
-        "1. **Turn the sheet inside out and find two corners on a short side.** Hold the sheet by those corners"
+        "1. Turn the sheet inside out and find two corners on a short side. Hold the sheet by those corners"
     )
     assert "## Method" not in sheet.response
     assert note.prompt == "How to Write a Thank-You Note?"  # glued section numbers 1, 2 joined
-    assert note.response.startswith("## Method 1\n\n1. **Send the note within two weeks.**")
-    assert "\n\n## Method 2\n\n1. **Say how you will use it" in note.response
-    assert "\n\n## Method 2\n\n1. **Start with a layer of coarse browns.**" in compost.response
+    # the CSV names no section: "Method N" is the only heading it can give, in either layout
+    assert note.response.startswith("## Method 1\n\n1. Send the note within two weeks. A prompt note")
+    assert "\n\n## Method 2\n\n1. Say how you will use it" in note.response
+    assert "\n\n## Method 2\n\n1. Start with a layer of coarse browns. " in compost.response
+    assert not any(BOLD.search(c.response) for c in candidates)
     assert compost.meta == {
         "url": "https://www.wikihow.com/Start-a-Compost-Pile",
         "title": "How to Start a Compost Pile",
@@ -365,6 +473,17 @@ def csv_row(headlines: list[str], title: str, paragraphs: list[str]) -> str:
     headline = "\n" + ",\n".join(headlines)
     text = ",".join(f" {p}\n" for p in paragraphs).rstrip("\n")
     return '"{}","{}","{}"\n'.format(headline.replace('"', '""'), title, text.replace('"', '""'))
+
+
+def test_csv_steps_follow_the_layout(tmp_path):
+    text = CSV_HEADER + csv_row(["Rinse the rice.", "Boil the water"], "How to Cook Rice", ["Rinse it twice.", "Use a big pot."])
+    path = write_csv(tmp_path, text)
+    released, _ = read_all(path)
+    assert released[0].response == "1. Rinse the rice. Rinse it twice.\n\n2. Boil the water. Use a big pot."
+    rich, _ = read_all(path, RICH)
+    assert rich[0].response == "1. **Rinse the rice.** Rinse it twice.\n\n2. **Boil the water** Use a big pot."
+    (sheet, *_), _ = read_all(SAMPLES / "wikihowAll.csv", RICH)
+    assert sheet.response.startswith("1. **Turn the sheet inside out and find two corners on a short side.** Hold")
 
 
 def test_csv_titles_with_digits_of_their_own_stay_whole(tmp_path):
@@ -450,6 +569,55 @@ def test_real_page_matches_golden_markdown():
     assert candidate.prompt == "How to Grill Fish?"
     assert candidate.meta["article_id"] == 12232 and candidate.meta["snapshot"] == "2020-08-14T14:25:01Z"
     check_golden("Grill-Fish.md", candidate.response + "\n")
+    assert candidate.response.startswith("Grilled fish is a healthy and tasty dish")
+    assert "\n\n## Fillets\n\n1. Choose a thick and sturdy fillet, like tuna or salmon steak. You can cook" in candidate.response
+    rich, _ = read_one(REAL / "2020-08-15_Grill-Fish.html", RICH)  # the output before the released layout
+    check_golden("Grill-Fish.rich.md", rich.response + "\n")
+    assert "\n\n## Method 2: Fillets\n\n1. **Choose a thick and sturdy fillet, like tuna or salmon steak.** You" in rich.response
+
+
+def outline(candidate) -> str:
+    """A response's shape: its id, group and length, then each ``## `` heading with its step count."""
+    lines = [f"{candidate.id} | {candidate.group} | {len(candidate.response):,} characters"]
+    heading, steps = "(no heading)", 0
+    for line in candidate.response.split("\n") + ["## (end)"]:
+        if line.startswith("## "):
+            if steps:
+                lines.append(f"  {heading}: {steps} steps")
+            heading, steps = line, 0
+        elif re.match(r"\d+\. ", line):
+            steps += 1
+    return "\n".join(lines)
+
+
+@real
+@pytest.mark.real
+def test_real_pages_in_the_released_layout_match_their_golden_outline():
+    """Every real page as LIMA released its wikiHow answers: an intro, bare ``## `` headings, steps
+    that start with their headline as prose; no bold, no labels, none of the pruned sections."""
+    candidates, _ = read_all(REAL)
+    check_golden("real-pages.txt", "\n".join(outline(c) for c in candidates) + "\n")
+    for c in candidates:
+        text = c.response
+        assert not text.startswith(("#", "1. ")), c.id  # an intro paragraph first
+        assert not BOLD.search(text) and not LABELLED_HEADING.search(text), c.id
+        for section in ("Tips", "Warnings", "Ingredients", "Things You"):
+            assert f"## {section}" not in text, (c.id, section)
+        steps = re.findall(r"^\d+\. (.)", text, re.MULTILINE)
+        assert steps and all(first.isupper() or first.isdigit() for first in steps), c.id
+
+
+@real
+@pytest.mark.real
+def test_released_layout_shortens_real_responses_towards_table_1():
+    """Mean characters and estimated tokens over the ten pages: the released layout below the rich one
+    and below the output before it (docs/sources/wikihow.md quotes the figures)."""
+    means = {}
+    for name, settings in (("released", SETTINGS), ("rich", with_settings(layout="rich")), ("before", RICH)):
+        responses = [c.response for c in read_all(REAL, settings)[0]]
+        means[name] = (statistics.mean(map(len, responses)), statistics.mean(estimate_tokens(responses)))
+    assert round(means["released"][0]) == 8197 and round(means["before"][0]) == 8802, means
+    assert means["released"][1] < means["rich"][1] < means["before"][1], means
 
 
 @real
@@ -481,5 +649,5 @@ def test_every_real_page_gives_one_clean_candidate_with_its_category():
         ):
             assert gone not in text, (name, gone)
         assert 3000 <= len(text) <= 20000, (name, len(text))
-        assert "\n\n## " in text and "\n1. **" in text
+        assert "\n\n## " in text and "\n1. " in text and "**" not in text
     assert per_page < 0.5, f"{per_page * 1000:.0f} ms per page"

@@ -7,10 +7,13 @@ Two inputs are read, each by its own module:
 
 LIMA (section 2.1): the title is the prompt, the body the response, "This article..." becomes "The
 following answer...", and "links, images, and certain sections of the text" are pruned. Here the
-response is: the intro paragraphs; every method or part as a ``## Method 1: Name`` heading over its
-numbered steps, ``1. **Headline.** Rest of the step.``, with the step's bullets kept beneath it; then
-the article's other sections (Ingredients, Tips, Warnings, ...) as ``## Heading`` unless the recipe
-prunes them. Links become their text (a link whose text is a bare URL becomes the site's host name);
+response is: the intro paragraphs; every method or part under a ``## `` heading over its numbered
+steps, with the step's bullets kept beneath it; then the article's other sections as ``## Heading``
+unless the recipe prunes them (lima.toml prunes Ingredients, Tips, Warnings and Things You'll Need:
+none of LIMA's 200 released answers has them). The recipe's ``layout`` says how a step reads:
+``released`` (the default, as in LIMA's release) ``1. Headline. Rest of the step.`` as prose, headings
+``## Name`` without their "Method 1:" label and no bold anywhere; ``rich`` ``1. **Headline.** Rest of
+the step.`` under ``## Method 1: Name``, bold kept. Links become their text (a link whose text is a bare URL becomes the site's host name);
 images, videos, citation markers with their pop-ups ("[1] X Research source", "Expert Source") and
 page furniture disappear.
 
@@ -27,7 +30,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 from urllib.parse import quote
 
 from ..errors import InputError
@@ -38,7 +41,10 @@ from .wikihow_csv import CsvArticle, read_articles
 from .wikihow_page import Page, read_page
 
 NAME = "wikihow"
-VERSION = 2  # 2: <template> contents dropped; pages nested too deep skipped (counted)
+# 2: <template> contents dropped; pages nested too deep skipped (counted). 3: LIMA's released layout by
+# default (headlines run into their steps as prose, no bold, no "Method N:" on headings; ``layout``
+# chooses) and Ingredients, Tips and Warnings pruned, so every response of the same page changes.
+VERSION = 3
 SUBSETS = ("wikihow",)
 GROUP_FIELD = "category"
 GAIR_NAMES = ("wikihow",)
@@ -57,11 +63,16 @@ BLANK_LINES = re.compile(r"\n{3,}")
 class Settings:
     """The recipe's ``[wikihow]`` table; the defaults are ``filters/lima.toml``'s."""
 
-    # Sections left out of the response. Kept: Ingredients (a recipe's quantities appear nowhere else),
-    # Tips and Warnings (advice an assistant would give). Pruned: the shopping list at the end ("Things
-    # You'll Need", which repeats what the steps name), everything that points elsewhere (References,
-    # Related wikiHows, Video) or comes from readers (Q&A, stories), and page furniture.
+    # How steps and headings read: "released" (LIMA's release: headline and text as one run of prose, no
+    # bold, "## Name" headings) or "rich" (wikiHow's bold headlines, "## Method 1: Name").
+    layout: Literal["released", "rich"] = "released"
+    # Sections left out of the response. None of LIMA's 200 released answers has Ingredients, Tips,
+    # Warnings or the shopping list ("Things You'll Need"); everything that points elsewhere (References,
+    # Related wikiHows, Video) or comes from readers (Q&A, stories), and page furniture, goes too.
     pruned_sections: tuple[str, ...] = (
+        "Ingredients",
+        "Tips",
+        "Warnings",
         "Things You'll Need",
         "References",
         "Sources and Citations",
@@ -133,12 +144,12 @@ def read_unit(unit: Path, settings: Settings, skipped: Counter) -> Iterator[Cand
     """``read`` without the guard: a CSV's articles, or a page's one."""
     categories = category_table(settings.category_map)
     if unit.suffix.lower() == CSV_SUFFIX:
-        for article in read_articles(unit, skipped):
+        for article in read_articles(unit, skipped, settings.layout):
             found = csv_candidate(article, unit, settings, skipped)
             if found is not None:
                 yield found
         return
-    page = read_page(unit, settings.pruned_sections, skipped)
+    page = read_page(unit, settings.pruned_sections, skipped, settings.layout)
     found = page_candidate(page, settings, categories, skipped) if page is not None else None
     if found is not None:
         yield found

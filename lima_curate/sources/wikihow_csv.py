@@ -6,6 +6,11 @@ a line, each but the last ending in a comma; ``text`` the step paragraphs withou
 the same order. Consecutive rows of one article share the title, or carry it with a section number
 glued on (``How to Be an Organized Artist1``, ``...Artist2``). Rows carry no category. The file is
 read as a stream, one article in memory at a time.
+
+The steps take the page reader's layouts (``wikihow_markdown``) where the CSV allows: ``released``
+runs each headline into its paragraph as prose (``1. Headline. Paragraph.``, a full stop added to a
+headline without one), ``rich`` keeps it bold (``1. **Headline.** Paragraph.``). The CSV names no
+section, so an article of several rows is headed ``## Method 1``, ``## Method 2``, ... in both.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Iterator
 
 from ..errors import InputError, decode_utf8
 from ..markup import collapse
+from .wikihow_markdown import CLOSED, RELEASED
 
 CSV_COLUMNS = ("headline", "title", "text")
 GLUED_SECTION_NUMBER = re.compile(r"^(.*[^\d\s])([1-9]\d?)$")
@@ -31,7 +37,7 @@ class CsvArticle:
     title: str
     slug: str
     line: int  # where its first record starts
-    markdown: str  # ``## Method N`` (for more than one section) over numbered ``**Headline.** text`` steps
+    markdown: str  # ``## Method N`` (for more than one section) over numbered steps in the recipe's layout
 
 
 @dataclass
@@ -45,8 +51,8 @@ class Rows:
     sections: list[tuple[str, str]]
 
 
-def read_articles(path: Path, skipped: Counter) -> Iterator[CsvArticle]:
-    """Stream the rows, join each article's sections, and yield the articles with steps.
+def read_articles(path: Path, skipped: Counter, layout: str = RELEASED) -> Iterator[CsvArticle]:
+    """Stream the rows, join each article's sections, and yield the articles with steps in ``layout``.
 
     A record that is not three fields, or a quote left open, is an InputError naming the line where
     the record starts: a damaged file should be repaired, not half read.
@@ -59,10 +65,10 @@ def read_articles(path: Path, skipped: Counter) -> Iterator[CsvArticle]:
             current.sections.append((headline, text))
             continue
         if current is not None:
-            yield from article(current, seen, skipped)
+            yield from article(current, seen, skipped, layout)
         current = start_rows(title, line, headline, text)
     if current is not None:
-        yield from article(current, seen, skipped)
+        yield from article(current, seen, skipped, layout)
 
 
 def csv_records(path: Path) -> Iterator[tuple[int, tuple[str, str, str]]]:
@@ -114,7 +120,7 @@ def continues(rows: Rows, title: str) -> bool:
     return title == rows.title and bool(title)
 
 
-def article(rows: Rows, seen: set[str], skipped: Counter) -> Iterator[CsvArticle]:
+def article(rows: Rows, seen: set[str], skipped: Counter, layout: str = RELEASED) -> Iterator[CsvArticle]:
     """The article the rows make, unless it has no title, repeats a title or has no usable steps."""
     title = rows.title
     if not title:
@@ -127,7 +133,7 @@ def article(rows: Rows, seen: set[str], skipped: Counter) -> Iterator[CsvArticle
     seen.add(slug)
     sections = []
     for headline, text in rows.sections:
-        steps = csv_steps(headline, text)
+        steps = csv_steps(headline, text, layout)
         if steps is None:
             skipped["headlines and paragraphs out of step"] += 1
             return
@@ -144,8 +150,9 @@ def article(rows: Rows, seen: set[str], skipped: Counter) -> Iterator[CsvArticle
     yield CsvArticle(title, slug, rows.line, "\n\n".join(blocks))
 
 
-def csv_steps(headline: str, text: str) -> list[str] | None:
-    """``**Headline.** paragraph`` per step, or None when the two columns disagree on the count."""
+def csv_steps(headline: str, text: str, layout: str = RELEASED) -> list[str] | None:
+    """``Headline. paragraph`` (released) or ``**Headline.** paragraph`` (rich) per step, or None when
+    the two columns disagree on the count."""
     headlines = [line.strip().rstrip(",").strip() for line in headline.split("\n")]
     headlines = [collapse(line) for line in headlines if line]
     paragraphs = [line.strip().lstrip(",").strip() for line in text.split("\n")]
@@ -154,7 +161,16 @@ def csv_steps(headline: str, text: str) -> list[str] | None:
         return []
     if len(headlines) != len(paragraphs):
         return None
-    return [f"**{head}** {body}".strip() if head else body for head, body in zip(headlines, paragraphs)]
+    return [csv_step(head, body, layout) for head, body in zip(headlines, paragraphs)]
+
+
+def csv_step(head: str, body: str, layout: str) -> str:
+    """One step: the headline run into its paragraph (released, closed as a sentence) or bold (rich)."""
+    if not head:
+        return body
+    if layout != RELEASED:
+        return f"**{head}** {body}".strip()
+    return f"{head if CLOSED.search(head) or not body else head + '.'} {body}".strip()
 
 
 def csv_slug(title: str) -> str:

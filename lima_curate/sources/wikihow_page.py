@@ -27,7 +27,7 @@ from lxml import etree
 
 from .. import markup
 from ..errors import InputError, decode_utf8
-from .wikihow_markdown import page_markdown, section_kind
+from .wikihow_markdown import RELEASED, page_markdown, section_kind
 
 CONFIG_KEYS = ("wgPageName", "wgTitle", "wgArticleId", "wgRevisionId", "wgCategories", "wgNamespaceNumber")
 CONFIG_VALUE = re.compile(r'"(' + "|".join(CONFIG_KEYS) + r')":\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\]|-?\d+|true|false|null)')
@@ -55,12 +55,13 @@ class Page:
     title: str
     breadcrumb: list[str]
     wg_categories: list[str]
-    markdown: str  # the body: intro, methods with their steps, the sections not pruned
+    markdown: str  # the body: intro, methods with their steps, the sections not pruned, in the recipe's layout
     provenance: dict[str, Any]  # article and revision ids, revision date, when the copy was rendered
 
 
-def read_page(path: Path, pruned_sections: Iterable[str], skipped: Counter) -> Page | None:
-    """The page, or None (counted in ``skipped``) for a page that is no article or has no steps."""
+def read_page(path: Path, pruned_sections: Iterable[str], skipped: Counter, layout: str = RELEASED) -> Page | None:
+    """The page, its body in ``layout`` (``wikihow_markdown``), or None (counted in ``skipped``) for a
+    page that is no article or has no steps."""
     html = decode_utf8(path.read_bytes(), path)
     config = page_config(html, path)
     root = markup.parse_document(html)
@@ -83,7 +84,7 @@ def read_page(path: Path, pruned_sections: Iterable[str], skipped: Counter) -> P
         title=page_title(root, config, slug),
         breadcrumb=breadcrumb(root),
         wg_categories=config.get("wgCategories") or [],
-        markdown=page_markdown(sections, pruned_sections),
+        markdown=page_markdown(sections, pruned_sections, layout),
         provenance=page_dates_and_ids(html, config),
     )
 
