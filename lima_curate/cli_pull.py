@@ -102,8 +102,9 @@ def pull_fetcher(
 
 @pull_app.command(
     "stackexchange",
-    help="Stack Exchange dumps from the Internet Archive (to 2024); newer dumps sit behind each site's login: "
-    "download them yourself and pass --from PATH, or serve them and use --mirror.",
+    help="Stack Exchange dumps: since 2024 each site's archive sits behind a login on its data-dump page, so "
+    "this says where (one line per site), then registers what you downloaded (--from FOLDER); --item fetches "
+    "a copy on the Internet Archive, --mirror one of your own.",
 )
 @fails_cleanly
 def pull_stackexchange(
@@ -112,9 +113,24 @@ def pull_stackexchange(
     ),
     all_sites: bool = typer.Option(False, "--all", help="Every site in the site list that is not excluded (asks first)."),
     list_sites: bool = typer.Option(False, "--list", help="Show the known sites with their STEM / Other / excluded class."),
-    item: str = typer.Option("stackexchange", help="Internet Archive item, e.g. stackexchange_20240930 for a dated release."),
+    meta: bool = typer.Option(False, "--meta", help="Each site's meta archive too (the recipe excludes meta sites)."),
+    item: str | None = typer.Option(
+        None,
+        help="Fetch from this Internet Archive item: stackexchange (the last official upload, 2024-04) or a "
+        "community copy such as stackexchange_20240930.",
+    ),
     mirror: str | None = typer.Option(
         None, help="Base URL of another copy serving SITE.7z (no checksums: what arrives is recorded)."
+    ),
+    archive_org: str = typer.Option("https://archive.org", help="The Internet Archive (a mirror of it, or a test server)."),
+    checksums: str | None = typer.Option(
+        None,
+        metavar="FILE|URL",
+        help="sha256 per archive and release (LunarWatcher/se-data-dump-transformer's docs/meta/Hashes.md, or a "
+        "sha256sum list): each archive must match, and its release is recorded.",
+    ),
+    release: str | None = typer.Option(
+        None, help="The release the archives must belong to, e.g. 2025-06-30-rev2 (with --checksums)."
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before an --all download."),
     from_path: Path | None = from_option("a site .7z, a site folder with Posts.xml, or a folder of them"),
@@ -125,32 +141,77 @@ def pull_stackexchange(
 ) -> None:
     """Sites by name, every site of the site list (--all, asked first), the list itself (--list), or local files."""
     from .pull import Lock, default_data_dir, fetch_planned, known_sites, se_plan, se_register
+    from .pull.stackexchange import (
+        archive_here,
+        expand_sites,
+        login_lines,
+        note_planted,
+        read_checksums,
+        release_name,
+        releases_fetched,
+    )
 
     data_dir = data_dir or default_data_dir()
     if list_sites:
         lock = Lock(data_dir)
         rows = []
         for name, kind in known_sites().items():
-            archive = "stackoverflow.com-Posts.7z" if name == "stackoverflow.com" else f"{name}.7z"
-            rows.append((name, kind, archive, lock.complete(f"stackexchange/{archive}")))
+            rows.append((name, kind, archive_here(lock, name) or f"{name}.7z", archive_here(lock, name) is not None))
         print_sites(rows)
         return
-    if from_path is not None:
-        print_pulled(se_register(from_path, Lock(data_dir), errors.print), data_dir, "stackexchange")
-        return
-    if not site and not all_sites:
-        raise typer.BadParameter("name a --site (or pass --all, --list or --from PATH)")
+    wanted_release = release_name(release) if release else None
+    if release and not checksums:
+        raise typer.BadParameter("--release needs --checksums FILE|URL (the list that says which archives it has)")
     sites = list(site) + ([name for name, kind in known_sites().items() if kind != "excluded"] if all_sites else [])
     with pull_fetcher(offline, retries, max_size=max_size) as fetcher:  # type: ignore[arg-type]
+        sums = read_checksums(checksums, fetcher) if checksums else None
+        if from_path is not None:
+            outcomes = se_register(from_path, Lock(data_dir), errors.print, sites or None, meta, sums, wanted_release)
+            print_pulled(outcomes, data_dir, "stackexchange")
+            return
+        if not sites:
+            raise typer.BadParameter("name a --site (or pass --all, --list or --from PATH)")
+        wanted, skipped = expand_sites(sites, meta)
+        if skipped:
+            errors.print(
+                f"[yellow]note:[/] left out {len(skipped)} meta site(s) ({', '.join(skipped[:3])}"
+                f"{', ...' if len(skipped) > 3 else ''}): the recipe excludes meta sites; --meta takes them too"
+            )
         lock = Lock(data_dir)
-        plan = se_plan(sites, data_dir, fetcher, lock, item=item, mirror=mirror)
+        if item is None and mirror is None:
+            todo = [s for s in wanted if archive_here(lock, s) is None]
+            if not todo:
+                errors.print("every archive asked for is already complete")
+                return
+            console.print("\n".join(login_lines(todo)), highlight=False, markup=False, soft_wrap=True)
+            console.print(
+                f"then: lima-curate pull stackexchange --from DOWNLOADS_FOLDER{' --meta' if meta else ''}"
+                " (or --item stackexchange_YYYYMMDD for a community copy on the Internet Archive)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+            errors.print(f"{len(todo)} site archive(s) need a login to download: nothing was fetched")
+            raise typer.Exit(1)
+        plan = se_plan(
+            wanted,
+            data_dir,
+            fetcher,
+            lock,
+            item=item or "stackexchange",
+            mirror=mirror,
+            archive_org=archive_org,
+            checksums=sums,
+            release=wanted_release,
+        )
         if all_sites and not yes:
-            todo = [p for p in plan if not p.done]
-            known = [p.expected.size for p in todo if p.expected.size is not None]
-            total = f"{sum(known) / 1e9:,.1f} GB" if len(known) == len(todo) else "sizes unknown (a mirror publishes none)"
-            console.print(f"{len(todo)} of {len(plan)} site archives to fetch, {total}, into {data_dir / 'stackexchange'}")
+            todo_plan = [p for p in plan if not p.done]
+            known = [p.expected.size for p in todo_plan if p.expected.size is not None]
+            total = f"{sum(known) / 1e9:,.1f} GB" if len(known) == len(todo_plan) else "sizes unknown (a mirror publishes none)"
+            console.print(f"{len(todo_plan)} of {len(plan)} site archives to fetch, {total}, into {data_dir / 'stackexchange'}")
             typer.confirm("Fetch them?", abort=True, err=True)
         outcomes = fetch_planned(plan, "stackexchange", data_dir, fetcher, lock)
+        note_planted(releases_fetched(plan, lock, sums, wanted_release), errors.print)
     print_pulled(outcomes, data_dir, "stackexchange")
 
 

@@ -353,7 +353,9 @@ def test_stackexchange_wrong_bytes_against_the_archive_md5_leave_nothing(server,
 def test_stackexchange_site_missing_from_the_item_fails_before_downloading(server, fetcher, tmp_path):
     serve_ia_item(server, {"cooking.stackexchange.com.7z": b"x"}, item="stackexchange_20240930")
     with pytest.raises(
-        InputError, match=r"stackexchange_20240930: has no beer\.stackexchange\.com\.7z .*behind an account login"
+        InputError,
+        match=r"stackexchange_20240930: has no beer\.stackexchange\.com\.7z \(try another --item or --mirror, or log in at "
+        r"https://alcohol\.stackexchange\.com/users/data-dump-access/current, download it, then pass --from FOLDER\)$",
     ):
         pull_se(["beer.stackexchange.com"], tmp_path, fetcher, item="stackexchange_20240930", archive_org=server.base)
     assert len(server.log) == 1

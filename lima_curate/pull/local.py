@@ -55,13 +55,36 @@ def place(src: Path, dest: Path) -> None:
             shutil.copyfile(src, temp)
 
 
-def register(files: list[tuple[Path, str]], source: str, lock: Lock, note: Callable[[str], None]) -> list[Outcome]:
-    """Link or copy local files into the data directory (``rel`` under it) and record them, url null."""
+def register(
+    files: list[tuple[Path, str]],
+    source: str,
+    lock: Lock,
+    note: Callable[[str], None],
+    vouch: Callable[[Path, str], dict] | None = None,
+) -> list[Outcome]:
+    """Link or copy local files into the data directory (``rel`` under it) and record them, url null.
+
+    ``vouch(file, sha256)`` checks each file against what its publisher says before any is placed
+    (it raises to refuse one, so a refused set leaves the data directory and the lock file as they
+    were) and returns what its entry records besides (``checked``, ``release``).
+    """
+    vouched: dict[str, dict] = {}
+    hashed: dict[str, tuple[int, str]] = {}
+    if vouch is not None:
+        for src, rel in files:
+            hashed[rel] = file_sha256(src)
+            vouched[rel] = vouch(src, hashed[rel][1])
     outcomes = []
     for src, rel in files:
-        place(src, lock.data_dir / rel)
-        size, sha256 = file_sha256(lock.data_dir / rel)
-        changed = lock.record(rel, None, size, sha256, source, local=True)
+        dest = lock.data_dir / rel
+        place(src, dest)
+        if rel in hashed and os.path.samefile(src, dest):
+            size, sha256 = hashed[rel]  # the same file, hashed once
+        else:
+            size, sha256 = file_sha256(dest)
+            if rel in hashed and hashed[rel][1] != sha256:
+                raise InputError(dest, f"changed while it was copied from {src}: register it again")
+        changed = lock.record(rel, None, size, sha256, source, local=True, **vouched.get(rel, {}))
         if changed:
             note(f"[yellow]note:[/] {changed}")
         outcomes.append(Outcome(rel, "registered", size, sha256))
