@@ -275,12 +275,16 @@ def from_sharegpt(row: dict[str, Any], path: Path, number: int) -> dict[str, Any
 
 
 def from_alpaca(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
-    """An Alpaca row: its ``history`` pairs first, then instruction and input as one user turn."""
+    """An Alpaca row: its ``system`` prompt (LLaMA-Factory's column) and ``history`` pairs first, then
+    instruction and input as one user turn."""
     fields = [row.get("instruction"), row.get("input") or "", row.get("output")]
     if not all(isinstance(value, str) for value in fields):
         raise InputError(path, "instruction, input and output must be strings", number)
     instruction, extra, output = fields
-    messages = []
+    system = row.get("system") or ""
+    if not isinstance(system, str):
+        raise InputError(path, "system must be a string", number)
+    messages = [{"role": "system", "content": system}] if system else []
     for pair in row.get("history") or []:
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
             raise InputError(path, "history must be a list of [user, assistant] pairs", number)
@@ -335,18 +339,50 @@ def diversity_unit(example: dict[str, Any]) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Imported:
-    """What ``import`` reports: the manifest written, the format it was read as, and its card."""
+    """What ``import`` reports: the manifest written, the format it was read as, its card, and the
+    warnings the console shows (turns trimmed, examples left out)."""
 
     manifest: Path
     format: str
     card: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+
+def answered(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The conversation up to its last answer: the turns after it are dropped, since no trainer can
+    learn from a question left unanswered and lima-train (like LLaMA-Factory) refuses a conversation
+    that does not end with the assistant. GAIR/lima's release has one such row (line 1022, five
+    turns ending on the user's). Empty when there is no answer at all."""
+    end = len(messages)
+    while end and messages[end - 1]["role"] != "assistant":
+        end -= 1
+    return messages[:end]
+
+
+def import_warnings(trimmed: list[str], unanswered: list[str]) -> tuple[str, ...]:
+    """What the console says about the examples ``import`` changed or left out, with their ids."""
+
+    def some(ids: list[str]) -> str:
+        return ", ".join(ids[:5]) + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+
+    said = []
+    if trimmed:
+        said.append(
+            f"trimmed the turns after the last answer in {len(trimmed):,} example(s) ({some(trimmed)}): "
+            "a conversation must end with the answer to be trained on; the card lists them"
+        )
+    if unanswered:
+        said.append(f"left out {len(unanswered):,} example(s) with no answer at all ({some(unanswered)}); the card lists them")
+    return tuple(said)
 
 
 def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | None = None) -> Imported:
     """A manifest and card from a file in any readable format (GAIR/lima first of all).
 
     Lines keep the file's order; whatever the file does not record (recipe, seed, quotas, inputs
-    behind it, licences) is written as ``"unknown"`` rather than made up.
+    behind it, licences) is written as ``"unknown"`` rather than made up. A conversation is kept up
+    to its last answer (:func:`answered`), so the manifest trains: the card's ``imported`` lists the
+    ids trimmed (``trimmed``, each line saying ``trimmed_turns``) and left out (``unanswered``).
     """
     from .contract import card, subset_entry
     from .manifest import CARD, MANIFEST, card_bytes, file_sha256, jsonl_bytes
@@ -357,22 +393,32 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
     fmt = fmt or detect(path)
     candidates: list[Candidate] = []
     seen: set[str] = set()
+    trimmed: list[str] = []
+    unanswered: list[str] = []
     for number, example in enumerate(read_examples(path, fmt), 1):
         if example["id"] in seen:
             raise InputError(path, f"id {example['id']!r} occurs twice (example {number})")
         seen.add(example["id"])
+        messages = answered(example["messages"])
+        if not messages:
+            unanswered.append(example["id"])
+            continue
+        meta = example["meta"]
+        if len(messages) < len(example["messages"]):
+            trimmed.append(example["id"])
+            meta = {**meta, "trimmed_turns": len(example["messages"]) - len(messages)}
         candidates.append(
             Candidate(
                 id=example["id"],
                 source=example["source"],
                 subset=example["subset"],
                 group=diversity_unit(example)[1],
-                messages=tuple(example["messages"]),
-                meta=example["meta"],
+                messages=tuple(messages),
+                meta=meta,
             )
         )
     if not candidates:
-        raise InputError(path, "holds no examples")
+        raise InputError(path, "holds no examples" if not unanswered else "holds no example with an answer")
     manifest = jsonl_bytes(c.manifest_line() for c in candidates)
     by_subset: dict[str, list[Candidate]] = {}
     for candidate in candidates:
@@ -387,7 +433,7 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
         subsets={subset: subset_entry(picks, "unknown", "unknown") for subset, picks in by_subset.items()},
         manifest=manifest,
         total=len(candidates),
-        imported={"format": fmt, "from": path.name},
+        imported={"format": fmt, "from": path.name, "trimmed": trimmed, "unanswered": unanswered},
         rejects="unknown",
         inputs=[
             {
@@ -405,4 +451,4 @@ def import_file(path: Path, out_dir: Path, name: str | None = None, fmt: str | N
         files={"dev.jsonl": None, "test.jsonl": None},
     )
     write_files(out_dir, {MANIFEST: manifest, CARD: card_bytes(imported)})  # both or, on a fault, neither
-    return Imported(out_dir / MANIFEST, fmt, imported)
+    return Imported(out_dir / MANIFEST, fmt, imported, import_warnings(trimmed, unanswered))

@@ -144,10 +144,8 @@ def test_export_then_import_keeps_the_messages_word_for_word(manifest, tmp_path,
         pytest.importorskip("datasets")
     dest = tmp_path / name
     written = export.export(manifest, to, dest)
-    originals = read_manifest(manifest)
-    carried = [e for e in originals if to != "alpaca" or len(e["messages"]) == 2]
-    assert written.written == len(carried)
-    assert sum(written.skipped.values()) == len(originals) - len(carried)
+    carried = read_manifest(manifest)  # every format carries every example here, the dialogue too
+    assert (written.written, written.skipped) == (len(carried), {})
     assert formats.detect(dest) == to
 
     imported = formats.import_file(dest, tmp_path / "back")
@@ -159,16 +157,44 @@ def test_export_then_import_keeps_the_messages_word_for_word(manifest, tmp_path,
         assert [e["id"] for e in back] == [e["id"] for e in carried]
 
 
-def test_alpaca_export_counts_the_multi_turn_examples_it_cannot_carry(manifest, tmp_path):
+def test_alpaca_export_writes_a_dialogue_with_its_history_and_reads_it_back(manifest, tmp_path):
     written = export.export(manifest, "alpaca", tmp_path / "alpaca.jsonl")
-    assert written.written == 3
-    assert dict(written.skipped) == {"not a single user/assistant turn (Alpaca is single-turn)": 1}
+    assert (written.written, written.skipped) == (4, {})
     rows = [json.loads(line) for line in (tmp_path / "alpaca.jsonl").read_text().splitlines()]
-    assert rows[1] == {
+    assert rows[1] == {  # a single-turn row is Stanford Alpaca's three fields, nothing more
         "input": "",
         "instruction": "How to descale a kettle?",
         "output": "1. Fill it with vinegar and water.\n2. Boil, wait an hour, rinse.",
     }
+    assert rows[3] == {
+        "history": [["My kettle is furry inside.", "That is limescale; it is harmless."]],
+        "input": "",
+        "instruction": "How do I remove it?",
+        "output": "Boil a mix of water and vinegar, then rinse twice.",
+    }
+    back = read_manifest(formats.import_file(tmp_path / "alpaca.jsonl", tmp_path / "back").manifest)
+    assert back[3]["messages"] == list(realistic_examples()[3].messages)
+
+
+def test_a_system_message_travels_in_alpaca_and_sharegpt_and_gair_refuses_it(tmp_path):
+    talk = Candidate(
+        id="authored/with-system",
+        source="authored",
+        subset="dialogue",
+        group="advice",
+        messages=({"role": "system", "content": "Answer briefly."},) + chat("Hi", "Hello.", "Tea?", "Yes."),
+        meta={},
+    )
+    manifest = write_manifest(tmp_path / "set", [talk])
+    export.export(manifest, "alpaca", tmp_path / "a.jsonl")
+    export.export(manifest, "sharegpt", tmp_path / "s.jsonl")
+    assert json.loads((tmp_path / "a.jsonl").read_text())["system"] == "Answer briefly."
+    assert json.loads((tmp_path / "s.jsonl").read_text())["conversations"][0] == {"from": "system", "value": "Answer briefly."}
+    for name in ("a.jsonl", "s.jsonl"):
+        [example] = formats.read_examples(tmp_path / name)
+        assert example["messages"] == list(talk.messages)
+    written = export.export(manifest, "gair", tmp_path / "g.jsonl")
+    assert (written.written, dict(written.skipped)) == (0, {"has a system message, which GAIR/lima's format has no place for": 1})
 
 
 def test_gair_export_has_the_published_shape(manifest, tmp_path):
@@ -187,6 +213,13 @@ GAIR_LINES = [
     {"conversations": ["Write a haiku about tea.", "Steam curls ..."], "source": "authors"},
     {"conversations": ["Hi", "Hello!", "Tell me a joke.", "Why did ..."], "source": "multi_turn"},
 ]
+
+
+# GAIR/lima's line 1022: a five-turn chain that ends on the user's turn.
+UNANSWERED = {
+    "conversations": ["Can you help me plan a trip?", "Sure: where to?", "Lisbon.", "Three days is plenty ...", "And food?"],
+    "source": "multi_turn",
+}
 
 
 def write_gair(path: Path, rows=GAIR_LINES) -> Path:
@@ -222,8 +255,52 @@ def test_import_of_a_gair_file_maps_sources_and_marks_what_it_cannot_know(tmp_pa
     assert card["digest"] == digest(imported.manifest.read_bytes())
     assert card["total"] == 6 and card["subsets"]["dialogue"]["chosen"] == 1
     assert card["seed"] == card["recipe"] == card["subsets"]["wikihow"]["quota"] == "unknown"
-    assert card["imported"] == {"format": "gair", "from": "train.jsonl"}
+    assert card["imported"] == {"format": "gair", "from": "train.jsonl", "trimmed": [], "unanswered": []}
+    assert imported.warnings == ()
     assert card["inputs"][0]["files"][0]["name"] == "train.jsonl"
+
+
+def test_import_trims_a_conversation_after_its_last_answer_and_the_card_lists_it(tmp_path):
+    only_a_question = {"conversations": ["Write a limerick about rain."], "source": "authors"}
+    gair = write_gair(tmp_path / "train.jsonl", GAIR_LINES + [UNANSWERED, only_a_question])
+    imported = formats.import_file(gair, tmp_path / "lima")
+    examples = read_manifest(imported.manifest)
+    assert [e["id"] for e in examples][-1] == "gair/multi_turn/7"  # the unanswered question is left out
+    chain = examples[-1]
+    assert [m["content"] for m in chain["messages"]] == UNANSWERED["conversations"][:4]
+    assert chain["meta"]["trimmed_turns"] == 1
+    card = read_card(imported.manifest)
+    assert card["imported"] == {
+        "format": "gair",
+        "from": "train.jsonl",
+        "trimmed": ["gair/multi_turn/7"],
+        "unanswered": ["gair/authors/8"],
+    }
+    assert card["total"] == 7 and card["subsets"]["dialogue"]["chosen"] == 2
+    assert imported.warnings == (
+        "trimmed the turns after the last answer in 1 example(s) (gair/multi_turn/7): "
+        "a conversation must end with the answer to be trained on; the card lists them",
+        "left out 1 example(s) with no answer at all (gair/authors/8); the card lists them",
+    )
+
+
+def test_a_file_of_questions_only_is_refused(tmp_path):
+    gair = write_gair(tmp_path / "train.jsonl", [{"conversations": ["Why?"], "source": "authors"}])
+    with pytest.raises(InputError, match=r"train.jsonl: holds no example with an answer"):
+        formats.import_file(gair, tmp_path / "lima")
+    assert not (tmp_path / "lima").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="render.print_imported does not print Imported.warnings yet (lima_curate/render.py is not this file's owner's)",
+)
+def test_cli_import_warns_of_the_turns_it_trimmed(tmp_path):
+    gair = write_gair(tmp_path / "train.jsonl", GAIR_LINES + [UNANSWERED])
+    result = run_cli("import", str(gair), "--out", str(tmp_path / "lima"))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert "trimmed the turns after the last answer in 1 example(s) (gair/multi_turn/7)" in said
 
 
 def test_import_is_deterministic(tmp_path):
@@ -335,9 +412,8 @@ def test_a_failed_export_leaves_no_file(tmp_path):
 def test_cli_export_and_import(manifest, tmp_path):
     result = run_cli("export", str(manifest), "--to", "alpaca", "--out", str(tmp_path / "a.json"))
     assert result.exit_code == 0, result.output
-    assert "3 examples, alpaca" in result.stdout
-    assert "skipped 1: not a single user/assistant turn" in result.stderr
-    assert len(json.loads((tmp_path / "a.json").read_text())) == 3
+    assert "4 examples, alpaca" in result.stdout and "skipped" not in result.stderr
+    assert len(json.loads((tmp_path / "a.json").read_text())) == 4
 
     result = run_cli("export", str(manifest), "--to", "gair", "--out", str(tmp_path / "train.jsonl"))
     assert result.exit_code == 0, result.output
@@ -345,6 +421,15 @@ def test_cli_export_and_import(manifest, tmp_path):
     assert result.exit_code == 0, result.output
     assert "4 examples" in result.stdout and "unknown" in result.stdout
     assert read_card(tmp_path / "imported" / "manifest.jsonl")["name"] == "lima-gair"
+
+
+def test_cli_export_says_which_examples_a_format_refuses_and_why(tmp_path):
+    gair = write_gair(tmp_path / "train.jsonl", GAIR_LINES + [UNANSWERED])
+    result = run_cli("export", str(gair), "--to", "sharegpt", "--out", str(tmp_path / "s.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert "6 examples, sharegpt" in result.stdout
+    said = " ".join(result.stderr.split())
+    assert "skipped 1: ends on a user turn, with no answer to train on (`lima-curate import` trims such turns)" in said
 
 
 def test_cli_export_to_an_unknown_format_is_a_clean_error(manifest, tmp_path):
