@@ -13,9 +13,9 @@ unless the recipe prunes them (lima.toml prunes Ingredients, Tips, Warnings and 
 none of LIMA's 200 released answers has them). The recipe's ``layout`` says how a step reads:
 ``released`` (the default, as in LIMA's release) ``1. Headline. Rest of the step.`` as prose, headings
 ``## Name`` without their "Method 1:" label and no bold anywhere; ``rich`` ``1. **Headline.** Rest of
-the step.`` under ``## Method 1: Name``, bold kept. Links become their text (a link whose text is a bare URL becomes the site's host name);
-images, videos, citation markers with their pop-ups ("[1] X Research source", "Expert Source") and
-page furniture disappear.
+the step.`` under ``## Method 1: Name``, bold kept. Links become their text (a link whose text is a
+bare URL becomes the site's host name); images, videos, citation markers with their pop-ups ("[1] X
+Research source", "Expert Source") and page furniture disappear.
 
 The group is the article's top-level category, one of wikiHow's 19 (LIMA samples a category
 uniformly, then an article in it; ``wikihow_categories``). A page that maps to none, and every CSV
