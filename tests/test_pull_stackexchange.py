@@ -256,7 +256,7 @@ def test_checksums_name_the_release_and_the_planted_posts(tmp_path):
     assert result.exit_code == 0, result.output
     entry = Lock(data).files["stackexchange/cooking.stackexchange.com.7z"]
     assert (entry["release"], entry["checked"], entry["local"]) == ("2025-06-30 rev2", ["sha256"], True)
-    assert "release 2025-06-30 rev2 plants fake posts in every Posts.xml (ids 1000000001, 1000000010)" in result.stderr
+    assert "2025-06-30 rev2 planted fake posts in some sites' Posts.xml (ids 1000000001, 1000000010)" in result.stderr
 
     strict = run_cli(
         "pull", "stackexchange", "--from", str(folder), "--checksums", str(sums), "--release", "2025-06-30-rev1", "-d", str(data)
@@ -311,4 +311,34 @@ def test_a_community_item_on_the_internet_archive_in_the_new_layout(tmp_path):
     entry = lock["stackexchange/stackoverflow.com.7z"]
     assert entry["url"] == f"{server.base}/download/{item}/stackoverflow.com.7z"
     assert (entry["checked"], entry["release"]) == (["size", "md5", "sha1", "sha256"], "2025-06-30 rev2")
-    assert "release 2025-06-30 rev2 plants fake posts" in result.stderr
+    assert "2025-06-30 rev2 planted fake posts" in result.stderr
+
+
+def test_an_archive_a_revision_left_unchanged_belongs_to_both(tmp_path):
+    # Hashes.md lists the same sha256 for stackoverflow.com.7z in 2025-06-30 rev1 and rev2
+    sums = tmp_path / "Hashes.md"
+    sums.write_text(
+        hashes_md({"2025-06-30 rev2": {"stackoverflow.com.7z": OVERFLOW}, "2025-06-30 rev1": {"stackoverflow.com.7z": OVERFLOW}})
+    )
+    folder = downloads(tmp_path, {"stackoverflow.com.7z": OVERFLOW})
+    result = run_cli("pull", "stackexchange", "--from", str(folder), "--checksums", str(sums), "-d", str(tmp_path / "data"))
+    assert result.exit_code == 0, result.output
+    assert Lock(tmp_path / "data").files["stackexchange/stackoverflow.com.7z"]["release"] == "2025-06-30 rev1, 2025-06-30 rev2"
+    assert "2025-06-30 rev1 and 2025-06-30 rev2 planted fake posts" in result.stderr
+
+
+def test_a_fetched_archive_against_another_release_s_sha256_is_deleted(tmp_path):
+    item = "stackexchange_20250630"
+    with PullServer() as server:
+        server.add(f"/download/{item}/{item}_files.xml", files_xml({"cooking.stackexchange.com.7z": REV2}))
+        server.add(f"/download/{item}/cooking.stackexchange.com.7z", REV2)
+        hashes = server.add("/Hashes.md", hashes_md({"2025-06-30 rev1": {"cooking.stackexchange.com.7z": REV1}}))
+        args = ["pull", "stackexchange", "-s", "cooking.stackexchange.com", "--item", item, "--archive-org", server.base]
+        result = run_cli(*args, "--checksums", hashes, "-d", str(tmp_path))
+    assert result.exit_code == 2 and result.stderr.startswith("note: left out 1 meta site(s) (cooking.meta.stackexchange.com)")
+    line = result.stderr.strip().splitlines()[-1]
+    assert (
+        line.startswith(f"error: {server.base}/download/{item}/cooking.stackexchange.com.7z: sha256 ")
+        and "2025-06-30 rev1" in line
+    )
+    assert not (tmp_path / "stackexchange/cooking.stackexchange.com.7z").exists() and not (tmp_path / LOCK_NAME).exists()

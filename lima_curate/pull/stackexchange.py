@@ -189,11 +189,12 @@ class Checksums:
         return rel, found[rel]
 
     def release_of(self, path: Path, sha256: str, release: str | None) -> str:
-        """The release whose published sha256 a local archive matches; one line naming it when none does."""
+        """The release(s) whose published sha256 a local archive matches (``2025-06-30 rev1, 2025-06-30 rev2``
+        when a revision left the file as it was); one line naming the archive when none does."""
         found = self.candidates(path.name, release)
-        for rel, digest in sorted(found.items()):
-            if digest == sha256:
-                return rel
+        matched = sorted(rel for rel, digest in found.items() if digest == sha256)
+        if matched:
+            return ", ".join(matched)
         if not found:
             raise InputError(path, f"is not in the checksum list {self.origin} (no release lists {path.name})")
         listed = ", ".join(sorted(found))
@@ -219,10 +220,11 @@ def read_checksums(where: str, fetcher: Fetcher | None = None) -> Checksums:
 
 def note_planted(releases: set[str], note: Callable[[str], None]) -> None:
     """Tell the user which of the releases met plant fake posts, and that the recipe drops them."""
-    for release in sorted(releases & set(PLANTED)):
-        ids = ", ".join(map(str, PLANTED[release]))
+    planted = sorted({one for release in releases for one in release.split(", ")} & set(PLANTED))
+    if planted:
+        ids = ", ".join(map(str, sorted({i for release in planted for i in PLANTED[release]})))
         note(
-            f"[yellow]note:[/] release {release} plants fake posts in every Posts.xml (ids {ids}); "
+            f"[yellow]note:[/] {' and '.join(planted)} planted fake posts in some sites' Posts.xml (ids {ids}); "
             "the recipe's [stackexchange] drop_post_ids drops them"
         )
 
@@ -302,9 +304,10 @@ def releases_fetched(plan: list[Planned], lock: Lock, checksums: Checksums | Non
         if entry is None or entry.get("release"):
             continue
         name = item.rel.rsplit("/", 1)[-1]
-        rel = next((r for r, digest in checksums.candidates(name, release).items() if digest == entry["sha256"]), None)
-        if rel is not None:
+        matched = sorted(r for r, digest in checksums.candidates(name, release).items() if digest == entry["sha256"])
+        if matched:
             extra = {k: v for k, v in entry.items() if k not in ("url", "bytes", "sha256", "source", "fetched")}
+            rel = ", ".join(matched)
             lock.record(item.rel, entry["url"], entry["bytes"], entry["sha256"], entry["source"], **{**extra, "release": rel})
             met.add(rel)
     lock.save()
