@@ -4,7 +4,11 @@ A recipe may ``extends = "lima.toml"`` another one and override only what differ
 ``sample.toml`` shrinks the quotas). The *resolved* recipe, every table merged and the site list
 inlined, is what the card records and digests, so a rebuild can be checked against it.
 
-About 445 lines, one concern: a recipe from its files to validated settings, every mistake one line
+The shipped files travel with the package (``filters/`` is installed as ``lima_curate/recipes/``,
+pyproject's ``package-dir``), so ``--recipe lima`` means the same file from any folder, installed
+or in a checkout; a path that is a file is read as given.
+
+About 510 lines, one concern: a recipe from its files to validated settings, every mistake one line
 naming the file and the key (types by pydantic, ranges in ``RANGES``), kept together so that no
 number reaches a build unchecked.
 """
@@ -128,8 +132,9 @@ class Recipe:
 
 
 def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
-    """Read, merge and validate a recipe; ``overrides`` are dotted keys (``{"seed": 7}``)."""
-    path = Path(path)
+    """Read, merge and validate a recipe (a path, or a shipped one by name: ``find_recipe``);
+    ``overrides`` are dotted keys (``{"seed": 7}``)."""
+    path = find_recipe(path)
     tables = _read_merged(path, seen=())
     for key, value in (overrides or {}).items():
         _set_dotted(tables, key, value)
@@ -154,12 +159,12 @@ def variant(recipe: Recipe, name: str, changes: dict[str, Any]) -> Recipe:
 
 def read_data_file(path: Path) -> dict[str, Any]:
     """A TOML data file a recipe names (the wikiHow category map), read as is, to be inlined."""
-    return _read_toml(path)
+    return _read_toml(path, DATA_FILE_MISSING)
 
 
 def read_site_list(path: Path) -> dict[str, Any]:
     """``filters/stackexchange_sites.toml``: site -> stem / other / excluded, plus excluded patterns."""
-    data = _read_toml(path)
+    data = _read_toml(path, DATA_FILE_MISSING)
     sites = data.get("sites", {})
     if not isinstance(sites, dict) or not isinstance(data.get("excluded_patterns", []), list):
         raise InputError(path, "expected a [sites] table (site = class) and excluded_patterns = [...]")
@@ -169,19 +174,78 @@ def read_site_list(path: Path) -> dict[str, Any]:
     return {"sites": dict(sorted(sites.items())), "excluded_patterns": list(data.get("excluded_patterns", []))}
 
 
-# Data files a recipe names by path: read relative to that recipe and inlined into the resolved
-# recipe, so the card records their content, the recipe digest covers them, and so does the
-# extraction cache key (which hashes the reader's settings).
+# Data files a recipe names by path: read relative to that recipe (a bare name it does not have
+# beside it: the shipped file of that name) and inlined into the resolved recipe, so the card
+# records their content, the recipe digest covers them, and so does the extraction cache key
+# (which hashes the reader's settings).
 INLINED_FILES = {
     ("stackexchange", "site_list"): read_site_list,
     ("wikihow", "category_map"): read_data_file,
 }
 
 
+# -- finding ---------------------------------------------------------------------------------------
+
+# The shipped files: ``lima_curate/recipes/`` in an installed package (pyproject maps ``filters/``
+# there), ``filters/`` beside the package in a checkout or an editable install. Installed first: a
+# folder named ``filters`` beside an installed package (in site-packages) is someone else's.
+_PACKAGE = Path(__file__).resolve().parent
+SHIPPED_DIRS = (_PACKAGE / "recipes", _PACKAGE.parent / "filters")
+DATA_FILE_MISSING = "file not found (a relative name is read beside the recipe that names it)"
+
+
+def shipped_dir() -> Path:
+    """The folder of the shipped recipes, site list and category map, installed or in a checkout."""
+    return next((folder for folder in SHIPPED_DIRS if folder.is_dir()), SHIPPED_DIRS[-1])
+
+
+def shipped_recipes() -> list[str]:
+    """The shipped recipes' names (``lima``, ``sample``): the shipped TOML files with a ``name`` (the
+    site list and the category map have none)."""
+    names = []
+    for path in sorted(shipped_dir().glob("*.toml")):
+        try:
+            if "name" in tomllib.loads(path.read_text(encoding="utf-8")):
+                names.append(path.stem)
+        except (OSError, ValueError):  # not a recipe of ours then; loading it by path says why
+            continue
+    return names
+
+
+def shipped_file(name: str) -> Path | None:
+    """The shipped file a bare file name means (``stackexchange_sites.toml``), None if none is shipped."""
+    path = shipped_dir() / name
+    return path if len(Path(name).parts) == 1 and path.is_file() else None
+
+
+def find_recipe(value: str | Path, beside: Path | None = None) -> Path:
+    """The file a recipe reference means: a path that is a file (a relative one from ``beside``, the
+    folder of the recipe that extends it, else from the working folder); else a bare name of a
+    shipped recipe (``lima``, ``sample.toml``); else the path as given, whose error says what it is."""
+    given = (beside or Path()) / value
+    name = Path(value).name.removesuffix(".toml")
+    if given.is_file() or len(Path(value).parts) != 1 or name not in shipped_recipes():
+        return given
+    return shipped_dir() / f"{name}.toml"
+
+
+def find_data_file(value: str, beside: Path) -> Path:
+    """The data file a recipe names (``site_list``, ``category_map``): beside that recipe, else the
+    shipped file of that bare name (a recipe of one's own, anywhere, may name the shipped site list)."""
+    given = beside / value
+    return given if given.is_file() else shipped_file(value) or given
+
+
+def _missing_recipe() -> str:
+    names = shipped_recipes()
+    shipped = f"; shipped recipes, by name from any folder: {', '.join(names)}" if names else ""
+    return f"recipe file not found (give a recipe's name or the path of a .toml file{shipped})"
+
+
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, missing: str | None = None) -> dict[str, Any]:
     """A TOML file as tables; whatever keeps it from being read (missing, a folder, a FIFO, binary,
     not TOML, unreadable) is one line naming it. Only a regular file is opened: a FIFO would block."""
     try:
@@ -191,7 +255,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise InputError(path, "recipe file not found") from None
+        raise InputError(path, missing or _missing_recipe()) from None
     except OSError as error:
         raise InputError(path, f"cannot read the recipe file ({error.strerror or error})") from None
     except UnicodeDecodeError as error:
@@ -207,13 +271,13 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     for (table, key), read in INLINED_FILES.items():
         value = data.get(table, {}).get(key) if isinstance(data.get(table), dict) else None
         if isinstance(value, str):  # a file named relative to the recipe that names it
-            data[table][key] = read(path.parent / value)
+            data[table][key] = read(find_data_file(value, path.parent))
     base_name = data.pop("extends", None)
     if base_name is None:
         return data
     if not isinstance(base_name, str) or not base_name:
         raise InputError(path, f"'extends' must name a recipe file (a string), found {base_name!r}")
-    base = _read_merged(path.parent / base_name, seen + (path.resolve(),))
+    base = _read_merged(find_recipe(base_name, path.parent), seen + (path.resolve(),))
     return _deep_merge(base, data)
 
 

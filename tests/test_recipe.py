@@ -33,7 +33,8 @@ def test_lima_recipe_has_the_papers_numbers():
     }
     assert sum(recipe.quotas.values()) == 1000
     se = recipe.filters["stackexchange"]
-    assert se.names == ("answer_score", "open_question", "self_contained_title", "length", "first_person", "other_answers")
+    papers = ("answer_score", "open_question", "self_contained_title", "length", "first_person", "other_answers")
+    assert [name for name in se.names if name in papers] == list(papers)  # the paper's, in order (others may follow)
     assert (se.get("answer_score").min_score, se.get("length").min_chars, se.get("length").max_chars) == (10, 1200, 4096)
     assert recipe.sampling["se_stem"].temperature == 3.0 and recipe.sampling["wikihow"].temperature == float("inf")
     assert "I" in se.get("first_person").words and "stack exchange" in se.get("other_answers").phrases
@@ -197,7 +198,10 @@ def refused(built: Path, recipe: Path, expected: str) -> None:
         ("[dedup]\nshingle_words = 0\n", "[dedup] shingle_words must be between 1 and 1000, found 0"),
         ("[stackexchange]\ntitle_prompt_share = nan\n", "[stackexchange] title_prompt_share must be between 0 and 1, found nan"),
         ("[stackexchange]\nchain_max_follow_ups = -1\n", "[stackexchange] chain_max_follow_ups must be at least 0"),
-        ("[writingprompts]\nmin_story_chars = 4000\n", "[writingprompts] min_story_chars (4000) is above max_story_chars (3500)"),
+        (
+            "[writingprompts]\nmin_story_chars = 4000\nmax_story_chars = 3500\n",
+            "[writingprompts] min_story_chars (4000) is above max_story_chars (3500)",
+        ),
         (
             "[filters.stackexchange.length]\nmin_chars = -5\n",
             "[filters.stackexchange.length] min_chars must be at least 0, found -5",
@@ -235,3 +239,61 @@ def test_lowest_temperature_builds(tmp_path):
     assert recipe.sampling["se_stem"].temperature == 0.1
     weights = group_weights({"big": 2**63, "small": 1}, recipe.sampling["se_stem"].temperature)
     assert weights["small"] == 1.0 and 1e189 < weights["big"] < float("inf")
+
+
+# -- the shipped recipes by name, from any folder ---------------------------------------------------
+
+SHIPPED_NAMES = "shipped recipes, by name from any folder: lima, sample)"
+
+
+def test_a_shipped_recipe_is_found_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lima").mkdir()  # a folder of that name in the working folder does not hide it
+    for name in ("lima", "lima.toml"):
+        recipe = load_recipe(name)
+        assert recipe.path == LIMA and recipe.sha256 == load_recipe(LIMA).sha256
+    sample = load_recipe("sample")
+    assert sample.name == "lima-sample" and sample.quotas["se_stem"] == 8  # extends lima.toml beside it
+    assert sample.sources["stackexchange"].site_list["cooking.stackexchange.com"] == "other"
+
+
+def test_a_path_that_is_a_file_wins_over_a_shipped_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lima.toml").write_text(f'schema = 2\nextends = "{LIMA}"\nname = "mine"\nversion = "1"\n')
+    assert load_recipe("lima.toml").name == "mine"
+    assert load_recipe("lima").name == "lima"  # no file called lima here: the shipped one
+
+
+def test_a_recipe_of_ones_own_extends_a_shipped_one_and_names_the_shipped_site_list(tmp_path):
+    mine = tmp_path / "elsewhere" / "mine.toml"
+    mine.parent.mkdir()
+    mine.write_text(
+        'schema = 2\nextends = "lima.toml"\nname = "mine"\nversion = "1"\n'
+        '[stackexchange]\nsite_list = "stackexchange_sites.toml"\n[quotas]\nse_stem = 3\n'
+    )
+    recipe = load_recipe(mine)
+    assert recipe.quotas["se_stem"] == 3 and recipe.quotas["se_other"] == 200
+    assert recipe.sources["stackexchange"].site_list == load_recipe(LIMA).sources["stackexchange"].site_list
+    (mine.parent / "lima.toml").write_text(f'schema = 2\nextends = "{LIMA}"\nname = "beside"\nversion = "1"\nseed = 5\n')
+    (mine.parent / "stackexchange_sites.toml").write_text('[sites]\n"cooking.stackexchange.com" = "stem"\n')
+    beside = load_recipe(mine)  # a file beside the recipe comes first, for extends and for data files
+    assert beside.sources["stackexchange"].site_list["cooking.stackexchange.com"] == "stem"
+    assert recipe.sources["stackexchange"].site_list["cooking.stackexchange.com"] == "other"
+    assert (beside.name, beside.seed, recipe.seed) == ("mine", 5, 20230518)
+
+
+def test_a_missing_data_file_names_itself_beside_the_recipe(tmp_path):
+    mine = tmp_path / "mine.toml"
+    mine.write_text(f'schema = 2\nextends = "{LIMA}"\nname = "m"\nversion = "1"\n[stackexchange]\nsite_list = "sites.toml"\n')
+    with pytest.raises(InputError) as info:
+        load_recipe(mine)
+    assert (
+        str(info.value) == f"{tmp_path / 'sites.toml'}: file not found (a relative name is read beside the recipe that names it)"
+    )
+
+
+def test_an_unknown_recipe_name_is_one_line_listing_the_shipped_ones(built, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    refused(built, Path("nosuch"), f"recipe file not found (give a recipe's name or the path of a .toml file; {SHIPPED_NAMES}")
+    refused(built, Path("filters/lima.toml"), SHIPPED_NAMES)  # a checkout's path, outside the checkout
+    refused(built, Path("stackexchange_sites"), SHIPPED_NAMES)  # shipped, but a site list, not a recipe
