@@ -140,16 +140,18 @@ def pull_stackexchange(
     max_size: str | None = max_size_option(),
 ) -> None:
     """Sites by name, every site of the site list (--all, asked first), the list itself (--list), or local files."""
-    from .pull import Lock, default_data_dir, fetch_planned, known_sites, se_plan, se_register
-    from .pull.stackexchange import (
-        archive_here,
+    from .pull import (
+        Lock,
+        default_data_dir,
         expand_sites,
+        fetch_planned,
+        known_sites,
         login_lines,
-        note_planted,
         read_checksums,
-        release_name,
-        releases_fetched,
+        se_plan,
+        se_register,
     )
+    from .pull.stackexchange import archive_here, note_planted, release_name, releases_fetched
 
     data_dir = data_dir or default_data_dir()
     if list_sites:

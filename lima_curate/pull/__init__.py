@@ -11,7 +11,8 @@ when none of their entries could land outside the data directory.
 
 The package is cut along those seams: ``local`` (the data directory, ``--from``, outcomes),
 ``archives`` (list, check, extract, pull one), ``plain`` (plain files fetched from a plan), and one
-planner per source (``stackexchange``, ``wikihow``, ``superni``, ``writingprompts``). The names
+planner per source (``stackexchange``: today's per-site dumps behind a login, their pages, checksum
+lists and releases; ``wikihow``, ``superni``, ``writingprompts``). The names
 imported below are its public API, the ones the command line calls.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 from ..lockfile import LOCK_NAME, Lock
 from .local import Outcome, default_data_dir
 from .plain import Planned, fetch_planned
-from .stackexchange import known_sites, se_plan, se_register
+from .stackexchange import Checksums, expand_sites, known_sites, login_lines, read_checksums, se_plan, se_register
 from .superni import pull_superni, superni_register
 from .wikihow import category_articles, pull_wikihow, read_titles, wikihow_register
 from .writingprompts import PUSHSHIFT_HELP, pull_writingprompts, writingprompts_register
@@ -33,6 +34,10 @@ __all__ = [
     "default_data_dir",
     "fetch_planned",
     "known_sites",
+    "Checksums",
+    "expand_sites",
+    "login_lines",
+    "read_checksums",
     "se_plan",
     "se_register",
     "category_articles",
