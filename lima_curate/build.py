@@ -10,7 +10,7 @@
    independent of the worker count and the executor.
 4. publishing the set is ``publish.py``'s.
 
-``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 465 lines once
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 530 lines once
 formatted (one argument a line): the stages read best top to bottom in one file.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -43,7 +44,9 @@ from .extract import (
     full_candidates,
     hashed_files,
     read_survivors,
+    reader_settings,
     reject_row,
+    takes_names,
     texts,
     write_json_atomic,
 )
@@ -85,16 +88,34 @@ class Execution:
 
 
 def expand_inputs(inputs: Iterable[tuple[str, Path]]) -> list[Unit]:
-    """``--input`` pairs -> units in registry order, then path: the order every later stage relies on."""
+    """``--input`` pairs -> units in registry order, then path: the order every later stage relies on.
+    A source written ``SOURCE:NAME`` names its one unit (``stackexchange:cooking.stackexchange.com``:
+    the site of a folder not named after it)."""
     units = set()
     order = sources.names()
-    for source, path in inputs:
+    for spec, path in inputs:
+        source, _, name = spec.partition(":")
         if source not in order:
             raise InputError(path, f"unknown source {source!r}; known: {', '.join(order)}")
         if Path(path).exists() and not (Path(path).is_file() or Path(path).is_dir()):
             raise InputError(path, "not a regular file or folder (a FIFO, a device or a socket is never opened)")
-        units.update(Unit(source, Path(unit)) for unit in sources.get(source).units(Path(path)))
-    return sorted(units, key=lambda u: (order.index(u.source), u.path.as_posix()))
+        found = sources.get(source).units(Path(path))
+        if name:
+            check_name(source, name, path, found)
+        units.update(Unit(source, Path(unit), name.strip().lower()) for unit in found)
+    return sorted(units, key=lambda u: (order.index(u.source), u.path.as_posix(), u.name))
+
+
+def check_name(source: str, name: str, path: Path, units: list[Path]) -> None:
+    """A name goes with a source whose units take one, and with one unit: a site's folder or archive."""
+    if not takes_names(source):
+        raise InputError(path, f"source {source!r} takes no name ({source}:{name}=PATH); only a Stack Exchange site is named")
+    if not name.strip() or not name.isprintable() or "/" in name or "=" in name:
+        raise InputError(path, f"{name!r} is not a site's host name (e.g. stackexchange:cooking.stackexchange.com=PATH)")
+    if len(units) != 1:
+        raise InputError(
+            path, f"the name {name!r} goes with one site, and this folder holds {len(units)}: pass each site on its own --input"
+        )
 
 
 # -- 2. extraction ---------------------------------------------------------------------------------
@@ -224,11 +245,7 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         )
 
     warnings = [s.warning for s in shards if s.warning]
-    warnings += [
-        f"unknown Stack Exchange site {site!r} ({n} candidates) is not in the site list: add it "
-        f"to filters/stackexchange_sites.toml to use it"
-        for site, n in sorted(pools.unknown_sites.items())
-    ]
+    warnings += [empty_unit_line(s, recipe) for s in shards if not s.counts["survivors"]]
     warnings += uncategorised_warnings(recipe, by_subset.get("wikihow", []))
     manifest = jsonl_bytes(c.manifest_line() for subset in sources.subsets() for c in chosen.get(subset, []))
     dev = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["dev"], key=lambda c: c.id))
@@ -260,6 +277,37 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         eligible=places,
     )
     return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings)
+
+
+EMPTY_COUNTS = ("skipped", "dropped", "unknown", "excluded")
+
+
+def empty_unit_line(shards: Shards, recipe: Recipe) -> str:
+    """The warning for a unit that gave no eligible candidate: its source's ``why_empty(unit, counts)``
+    (given the unit's reader settings too when it takes a third parameter), else what its records went to."""
+    counts = {name: dict(shards.counts[name]) for name in EMPTY_COUNTS}
+    why = getattr(sources.get(shards.unit.source), "why_empty", None)
+    if why is not None:
+        takes_settings = len(inspect.signature(why).parameters) > 2
+        line = (
+            why(shards.unit.path, counts, reader_settings(shards.unit, recipe))
+            if takes_settings
+            else why(shards.unit.path, counts)
+        )
+        if line:
+            return line
+    parts = [
+        f"{sum(counts[name].values()):,} {what} ({', '.join(f'{k} {n:,}' for k, n in sorted(counts[name].items()))})"
+        for name, what in (
+            ("skipped", "skipped"),
+            ("dropped", "dropped by a filter"),
+            ("unknown", "in a group the recipe does not know"),
+            ("excluded", "excluded by the recipe"),
+        )
+        if counts[name]
+    ]
+    said = "; ".join(parts) or "the reader found no record it takes in it"
+    return f"{shards.unit.path}: no eligible candidate ({shards.unit.source}): {said}; see docs/sources/{shards.unit.source}.md"
 
 
 def sample(
@@ -366,8 +414,22 @@ def not_chosen_yet(pool: list[Candidate], chosen: dict[str, list[Candidate]]) ->
 # -- the whole build -------------------------------------------------------------------------------
 
 
+def as_given(path: Path) -> Path:
+    """A unit's absolute path with its last two names as the user gave them (a link kept, not
+    followed) and the folders above resolved: a site is told by its folder's or archive's name, so a
+    link named after the host must stay that name for ``verify``, and a relative path from the
+    output folder stays right whatever links lie above either."""
+    path = path.absolute()
+    if path.name in ("", ".", ".."):
+        return path.resolve()
+    if path.parent.name in ("", ".", ".."):  # out/../site: the folder above is resolved as the system would
+        return Path(os.path.realpath(path.parent)) / path.name
+    return Path(os.path.realpath(path.parent.parent)) / path.parent.name / path.name
+
+
 def inputs_record(shards: list[Shards], relative_to: Path) -> list[dict[str, Any]]:
-    """The card's inputs: what the user passed (relative to the output folder) and every file read."""
+    """The card's inputs: what the user passed (relative to the output folder, links as given), its
+    name when the user named it, and every file read."""
     urls = lock_urls(s.unit.path for s in shards)
     records = []
     for s in shards:
@@ -375,7 +437,8 @@ def inputs_record(shards: list[Shards], relative_to: Path) -> list[dict[str, Any
         records.append(
             {
                 "source": s.unit.source,
-                "path": os.path.relpath(s.unit.path.resolve(), relative_to.resolve()).replace(os.sep, "/"),
+                "path": os.path.relpath(as_given(s.unit.path), relative_to.resolve()).replace(os.sep, "/"),
+                **({"name": s.unit.name} if s.unit.name else {}),
                 "files": [
                     {
                         "name": os.path.relpath(f["path"], base).replace(os.sep, "/"),

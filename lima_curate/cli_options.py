@@ -32,7 +32,9 @@ InputsOption = Annotated[
         "--input",
         "-i",
         metavar="SOURCE=PATH",
-        help=f"A source and its local dump: {registered_sources()}. Repeat for several; a folder expands to every dump in it.",
+        help=f"A source and its local dump: {registered_sources()}. Repeat for several; a folder expands to every dump in it. "
+        "A Stack Exchange site whose folder or archive is not named after its host is named here: "
+        "stackexchange:HOST=PATH (e.g. stackexchange:quantumcomputing.stackexchange.com=dumps/qc).",
     ),
 ]
 RecipeOption = Annotated[Path, typer.Option("--recipe", "-r", help="Recipe TOML (quotas, filters, seed).")]
@@ -112,15 +114,21 @@ def environment_error(error: OSError) -> InputError:
 
 
 def parse_inputs(values: list[str]) -> list[tuple[str, Path]]:
-    """``SOURCE=PATH`` values as (source, path); a source the registry does not know is its one-line error."""
+    """``SOURCE=PATH`` (or ``SOURCE:NAME=PATH``, naming the input's site) values as (source, path),
+    the source as ``SOURCE:NAME`` when named (``build.expand_inputs`` reads it); a source the
+    registry does not know is its one-line error."""
     inputs = []
     for value in values:
         source, sep, path = value.partition("=")
         if not sep or not path:
             raise typer.BadParameter(f"{value!r}: expected SOURCE=PATH, e.g. stackexchange=dumps/cooking.stackexchange.com.7z")
-        name = source.strip()
+        name, colon, site = (part.strip() for part in source.partition(":"))
         sources.get(name)  # an unknown name is the registry's one-line error, listing the known ones
-        inputs.append((name, Path(path)))
+        if colon and not site:
+            raise typer.BadParameter(
+                f"{value!r}: expected SOURCE:HOST=PATH, e.g. stackexchange:cooking.stackexchange.com=dumps/c"
+            )
+        inputs.append((f"{name}:{site}" if site else name, Path(path)))
     return inputs
 
 

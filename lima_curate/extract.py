@@ -22,7 +22,7 @@ questions fail the score gate, and none of them ever crosses a process boundary 
 The cache key covers everything the shards depend on: the unit's names and bytes, the reader's
 version and settings, the source's filter settings, the seed and the tool's version.
 
-About 520 lines once formatted, one concern: one unit's cache entry (its key, its shards and their digests, the stage
+About 540 lines once formatted, one concern: one unit's cache entry (its key, its shards and their digests, the stage
 writing them).
 """
 
@@ -102,10 +102,12 @@ class Survivor:
 
 @dataclass(frozen=True)
 class Unit:
-    """What one worker reads on its own: a source and one of the paths its reader's ``units`` gave."""
+    """What one worker reads on its own: a source and one of the paths its reader's ``units`` gave,
+    and the name the user gave it (``--input stackexchange:HOST=PATH``; ``""``: none)."""
 
     source: str
     path: Path
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,19 @@ def files_of(unit: Unit, settings: Any) -> list[Path]:
     return list(sources.get(unit.source).files(unit.path, settings))
 
 
+NAME_SETTING = "site_name"  # the reader setting a unit's name goes to (a source that takes names has it)
+
+
 def reader_settings(unit: Unit, recipe: Recipe) -> Any:
-    """The recipe's settings for the unit's source, or the reader's defaults when it has no table."""
-    return recipe.sources.get(unit.source) or sources.get(unit.source).Settings()
+    """The recipe's settings for the unit's source, or the reader's defaults when it has no table;
+    a named unit's name in its ``site_name`` (so the name is part of the cache key too)."""
+    settings = recipe.sources.get(unit.source) or sources.get(unit.source).Settings()
+    return dataclasses.replace(settings, **{NAME_SETTING: unit.name}) if unit.name else settings
+
+
+def takes_names(source: str) -> bool:
+    """Whether a source's units can be named by the user (its Settings has ``site_name``)."""
+    return any(f.name == NAME_SETTING for f in dataclasses.fields(sources.get(source).Settings))
 
 
 def hashed_files(unit: Unit, recipe: Recipe, memo: Path | None = None) -> tuple[dict[str, Any], ...]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import sources
-from .build import Execution, Unit, building
+from .build import Execution, Unit, building, check_name
 from .contract import digest
 from .errors import InputError, write_fault
 from .extract import files_of, reader_settings
@@ -60,8 +60,9 @@ class Report:
 
 def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Report:
     """Rebuild a set from the recipe and inputs its card records, never from a cache, and compare it
-    with the files on disk; a missing input ends the check before any rebuild."""
-    manifest = Path(manifest)
+    with the files on disk; a missing input ends the check before any rebuild. ``manifest`` is the
+    manifest or the set's folder."""
+    manifest = manifest_of(Path(manifest))
     card = read_card(manifest)
     if card.get("imported"):
         raise InputError(
@@ -84,7 +85,7 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
             if problem:
                 input_problems.append(problem)
                 missing = missing or problem.endswith((": missing", NOT_REGULAR))
-        units.append(Unit(record["source"], path))
+        units.append(Unit(record["source"], path, record.get("name", "")))
     on_disk = manifest.read_bytes()
     if missing:  # nothing to rebuild from
         return Report(ok=False, digest=card["digest"], drift=Drift([], [], []), input_problems=input_problems, other=other)
@@ -93,6 +94,8 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     for number, unit in enumerate(units, 1):  # a name the registry does not know is never imported
         try:
             sources.get(unit.source)
+            if unit.name:  # as a build checks a name given on --input
+                check_name(unit.source, unit.name, unit.path, [unit.path])
         except InputError as error:
             raise InputError(
                 card_path(manifest), f"card's input {number} ({card['inputs'][number - 1]['path']}): {error.message}"
@@ -136,6 +139,15 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     return Report(ok=ok, digest=fresh.card["digest"], drift=drift, input_problems=input_problems, other=other)
 
 
+def manifest_of(path: Path) -> Path:
+    """The manifest of a set given as its file or its folder (one line when the folder holds none)."""
+    if not path.is_dir():
+        return path
+    if not (path / MANIFEST).is_file():
+        raise InputError(path, f"no {MANIFEST} in this folder: pass a folder written by `lima-curate build`, or its {MANIFEST}")
+    return path / MANIFEST
+
+
 NOT_REGULAR = ": not a regular file (never opened)"
 CARD_INPUT = {"source": str, "path": str, "files": list}
 CARD_FILE = {"name": str, "bytes": int, "sha256": str}
@@ -156,6 +168,8 @@ def checked_card(card: dict, path: Path) -> None:
     for number, record in enumerate(inputs, 1):
         if not isinstance(record, dict) or any(not isinstance(record.get(k), kind) for k, kind in CARD_INPUT.items()):
             raise InputError(path, f"card's input {number} lacks its source, path or files")
+        if not isinstance(record.get("name", ""), str):
+            raise InputError(path, f"card's input {number} ({record['path']}) has a name that is not a string")
         for f in record["files"]:
             if not isinstance(f, dict) or any(
                 not isinstance(f.get(k), kind) or isinstance(f.get(k), bool) for k, kind in CARD_FILE.items()

@@ -159,7 +159,12 @@ def test_unknown_site_is_reported_by_name(dumps, tmp_path):
         "--no-cache",
     )
     assert result.returncode == 0, result.stderr
-    assert "nosuchsite.stackexchange.com" in result.stderr
+    unit = extra / "nosuchsite.stackexchange.com"
+    assert (
+        f"warning: {unit}: folder 'nosuchsite.stackexchange.com' is not a known site (2 candidates unused): rename it"
+        in result.stderr
+    )
+    assert "stackexchange_sites.toml" not in result.stderr  # the user names the folder, never edits the shipped list
     card = json.loads((tmp_path / "out" / "manifest.card.json").read_text())
     assert card["unknown_sites"] == {"nosuchsite.stackexchange.com": 2}
 

@@ -5,6 +5,19 @@ split ``stackoverflow.com-Posts.7z``), an extracted site folder holding ``Posts.
 ``Posts.xml`` (the site is then the name of its folder). A folder of such inputs expands into one
 unit per site.
 
+The site is told by the unit's name: the host itself, or a name that means exactly one site of the
+site list (``stackexchange_quantumcomputing``, ``quantumcomputing``,
+``quantumcomputing.stackexchange.com_2024``; ``site_matches``), or the name the user gave on
+``--input stackexchange:HOST=PATH`` (``Settings.site_name``). A name that means no site, or several,
+leaves the unit's candidates "unknown": counted, never guessed, and ``why_empty`` tells the user
+what to rename or name.
+
+A post's licence is its ``ContentLicense``; a dump older than that attribute gets the one Stack
+Exchange's published dates give its latest revision (``licence_by_date``, ``meta.licence_from``).
+
+About 420 lines: the source's surface (units, files, read), the site a unit's name means and what to
+tell the user when it means none, and the candidates' provenance belong together.
+
 One streaming pass over ``Posts.xml`` joins each question to its top answer, holding numbers in
 memory and texts on disk. HTML is converted to markdown only at the end and only for answers that
 pass the score gate, the one part of the work that costs more than parsing. With
@@ -27,6 +40,8 @@ causes is one ``InputError`` naming the file (``guard``).
 
 from __future__ import annotations
 
+import difflib
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,7 +58,11 @@ from .stackexchange_join import Answer, PostJoin, Question
 from .stackexchange_xml import CHUNK, POSTS, comments_path, feed_comments, feed_posts, posts_path
 
 NAME = "stackexchange"
-VERSION = 4  # 4: <template> contents dropped; HTML nested too deep skipped (counted)
+# 4: <template> contents dropped; HTML nested too deep skipped (counted)
+# 5: a folder named like one known site (stackexchange_X, X, X.stackexchange.com_2024) or named on --input gets
+#    that site's ids and urls, where it was "unknown"; without ContentLicense the licence follows the post's
+#    latest revision date (meta.licence_from = "date"), where it was empty
+VERSION = 5
 SUBSETS = ("se_stem", "se_other", "dialogue")
 GROUP_FIELD = "site"
 GAIR_NAMES = ("stackexchange",)
@@ -58,6 +77,7 @@ class Settings:
     min_answer_score: int = 10  # answers below it are never converted (the filter drops them)
     title_prompt_share: float = 0.5  # chance that the prompt is the title rather than the body
     drop_post_ids: tuple[int, ...] = (1000000001, 1000000010)  # planted fake posts in current dumps
+    site_name: str = ""  # the unit's site as the user named it (--input stackexchange:HOST=PATH): set per input by the build
     dialogue_chains: bool = False  # also read Comments.xml and yield dialogue chains (see stackexchange_dialogue)
     chain_min_chars: int = 20  # a follow-up turn's length after cleaning
     chain_min_words: int = 4  # words a turn must have besides courtesy phrases
@@ -99,9 +119,58 @@ def site_of(path: Path) -> str:
     return name.lower()
 
 
+# Words of a folder name that never name a site: the network, a table, a dump's date or revision.
+FILLER = re.compile(r"(stackexchange|posts|dump|com|net|\d+|rev\d+|v\d+)")
+META = "meta"
+
+
+def site_matches(name: str, settings: Settings) -> list[str]:
+    """The known sites a unit's name can mean: the name itself when the site list has it (or a rule
+    excludes it: a meta site), else every listed host that a word of the name begins
+    (``stackexchange_quantumcomputing`` -> ``quantumcomputing.stackexchange.com``); with the word
+    ``meta`` among them, those sites' meta sites. One match names the site; none or several leave it
+    unknown (``why_empty`` says which)."""
+    name = name.lower()
+    if name in settings.site_list or excluded_by_rule(name, settings):
+        return [name]
+    words = [w.strip(".") for w in re.split(r"[_\s-]+", name)]
+    words = [w for w in words if w and not FILLER.fullmatch(w)]
+    found: set[str] = set()
+    for word in words:
+        if word == META:
+            continue
+        if "." in word and excluded_by_rule(word, settings):
+            found.add(word)  # a meta site's host, with a date after it
+        else:
+            found.update(host for host in settings.site_list if host == word or host.startswith(word + "."))
+    if META in words:
+        found = {meta_site(host) for host in found}
+    return sorted(found)
+
+
+def meta_site(host: str) -> str:
+    """A site's meta site: ``cooking.meta.stackexchange.com``, ``meta.askubuntu.com``."""
+    if host.endswith(".stackexchange.com"):
+        return host.split(".", 1)[0] + ".meta.stackexchange.com"
+    return host if host.startswith("meta.") or ".meta." in host else "meta." + host
+
+
+def excluded_by_rule(site: str, settings: Settings) -> str:
+    """The ``excluded_patterns`` rule that excludes a site (a meta site), or ``""``."""
+    return next((pattern for pattern in settings.excluded_patterns if fnmatchcase(site, pattern)), "")
+
+
+def unit_site(unit: Path, settings: Settings) -> str:
+    """The site a unit's candidates belong to: the name the user gave it, else its file's, as the one
+    known site it means; a name that means none or several stays as it is (and is unknown)."""
+    name = (settings.site_name or site_of(unit)).lower()
+    matches = site_matches(name, settings)
+    return matches[0] if len(matches) == 1 else name
+
+
 def subset_of(site: str, settings: Settings) -> str:
     """``se_stem``, ``se_other``, ``excluded`` or ``unknown`` (reported by the build, never guessed)."""
-    if any(fnmatchcase(site, pattern) for pattern in settings.excluded_patterns):
+    if excluded_by_rule(site, settings):
         return "excluded"
     kind = settings.site_list.get(site)
     if kind is None:
@@ -129,6 +198,74 @@ def units(path: Path) -> list[Path]:
     return found
 
 
+def why_empty(unit: Path, counts: dict[str, dict[str, int]], settings: Settings | None = None) -> str | None:
+    """The console line for a unit that gave no eligible candidate, saying why and what to do: a name
+    that is no known site (or several), a site excluded by rule or by the site list, every top answer
+    under the score gate. None leaves it to the build's generic line."""
+    settings = settings or Settings()
+    if counts.get("unknown"):
+        name, n = next(iter(counts["unknown"].items()))
+        return unknown_site_line(unit, name, n, settings)
+    if counts.get("excluded"):
+        site, n = next(iter(counts["excluded"].items()))
+        rule = excluded_by_rule(site, settings)
+        if rule:
+            return (
+                f"{unit}: {site} is a meta site, excluded by the rule excluded_patterns {rule!r} ({candidates(n)}): "
+                "its questions are about the site itself; pass the main site's dump instead"
+            )
+        return f"{unit}: {site} is excluded by the site list ({candidates(n)}; docs/stackexchange_sites.md says why)"
+    dropped = counts.get("dropped", {})
+    total = sum(dropped.values())
+    if total and dropped.get("answer_score", 0) == total:
+        return (
+            f"{unit}: none of its {total:,} answered questions has a top answer scored {settings.min_answer_score} or more "
+            f"(the score gate, [filters.stackexchange.answer_score] min_score): a young or small site; add other sites"
+        )
+    return None
+
+
+def unknown_site_line(unit: Path, name: str, n: int, settings: Settings) -> str:
+    """What to rename or name when a unit's name means no known site, or several."""
+    kind, shown = (
+        ("archive", unit.name) if unit.suffix == ".7z" else ("folder", (unit.parent if unit.name == POSTS else unit).name)
+    )
+    matches = site_matches(name, settings)
+    unused = f"{candidates(n)} unused"
+    if settings.site_name:
+        return (
+            f"{unit}: site {name!r} named on --input is not in the recipe's site list ({unused}): "
+            f"give the site's host as the site list spells it{example_of(name, settings, ', e.g. ')}"
+        )
+    if len(matches) > 1:
+        return (
+            f"{unit}: {kind} {shown!r} could be any of {len(matches)} known sites ({', '.join(matches)}; {unused}): "
+            f"rename it to the site's host, or name it: --input stackexchange:{matches[0]}={unit}"
+        )
+    host = example_of(name, settings)
+    renamed = (host or "HOST") + (".7z" if kind == "archive" else "")
+    like = f", e.g. {renamed}" if host else " as the site list spells it (like cooking.stackexchange.com)"
+    return (
+        f"{unit}: {kind} {shown!r} is not a known site ({unused}): rename it to the site's host{like}, "
+        f"or name the site on the input: --input stackexchange:{host or 'HOST'}={unit}"
+    )
+
+
+def candidates(n: int) -> str:
+    """``1 candidate``, ``2,500 candidates``."""
+    return f"{n:,} candidate" + ("s" if n != 1 else "")
+
+
+def example_of(name: str, settings: Settings, before: str = "") -> str:
+    """The listed host closest to a word of ``name`` (difflib), after ``before``; ``""`` when none is close."""
+    labels = {host.split(".", 1)[0]: host for host in settings.site_list}
+    for word in sorted(re.split(r"[_\s.-]+", name), key=len, reverse=True):
+        close = difflib.get_close_matches(word, labels, n=1, cutoff=0.75)
+        if close:
+            return before + labels[close[0]]
+    return ""
+
+
 def files(unit: Path, settings: Settings) -> list[Path]:
     """What a unit's candidates depend on: the archive, or the site's Posts.xml, and with dialogue
     chains the Comments.xml beside it (Stack Overflow's ``-Comments.7z``) when there is one."""
@@ -149,7 +286,7 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
 
 def read_unit(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterator[Candidate]:
     """``read`` without the guard: the two passes over the unit's tables."""
-    site = site_of(unit)
+    site = unit_site(unit, settings)
     subset = subset_of(site, settings)
     with tempfile.TemporaryFile(buffering=CHUNK) as questions, tempfile.TemporaryFile(buffering=CHUNK) as answers:
         join = PostJoin(questions, answers, skipped, settings.min_answer_score, settings.drop_post_ids)
@@ -251,9 +388,34 @@ def meta(site: str, question: Question, answer: Answer, latest: str) -> dict[str
         "title": question.title,
         "tags": parse_tags(question.tags),
         "closed": question.closed,
-        "licence": answer.licence or question.licence,
+        **licence_of(answer, question),
         "dump_date": latest[:10],
     }
+
+
+# Stack Exchange's licence by the date content was published (meta.stackexchange.com/q/347758): a
+# revision is licensed by the date it was made, and a post's licence is its latest revision's.
+LICENCE_DATES = (("2011-04-08", "CC BY-SA 2.5"), ("2018-05-02", "CC BY-SA 3.0"))
+LATEST_LICENCE = "CC BY-SA 4.0"
+
+
+def licence_by_date(date: str) -> str:
+    """The licence of content published at ``date`` (ISO, UTC): 2.5 before 2011-04-08, 3.0 before 2018-05-02, 4.0 since."""
+    return next((licence for until, licence in LICENCE_DATES if date[:10] < until), LATEST_LICENCE)
+
+
+def licence_of(answer: Answer, question: Question) -> dict[str, str]:
+    """``licence``: the answer's ContentLicense, else (a dump older than the attribute) the one its
+    latest revision's date gives, marked ``licence_from: date``; the question's when the answer has neither."""
+    if answer.licence:
+        return {"licence": answer.licence}
+    if answer.revised:
+        return {"licence": licence_by_date(answer.revised), "licence_from": "date"}
+    if question.licence:
+        return {"licence": question.licence}
+    if question.revised:
+        return {"licence": licence_by_date(question.revised), "licence_from": "date"}
+    return {"licence": ""}
 
 
 def parse_tags(tags: str) -> list[str]:

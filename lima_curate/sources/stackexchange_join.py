@@ -39,6 +39,7 @@ class Question:
     licence: str
     body: str  # HTML
     owner: str  # OwnerUserId ("" when the user is deleted): who the asker is in a dialogue chain
+    revised: str = ""  # the date of its latest revision (LastEditDate, else CreationDate): what its licence follows
 
 
 @dataclass(slots=True)
@@ -50,6 +51,7 @@ class Answer:
     licence: str
     body: str | None  # HTML, kept only when the score can pass the gate
     owner: str
+    revised: str = ""  # as for a question
 
 
 class PostJoin(RowTarget):
@@ -135,7 +137,14 @@ class PostJoin(RowTarget):
             ids.append(ids[-1])
         else:
             ids.append(post_id)
-        fields = (title, attrib.get("Tags", ""), attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), body)
+        fields = (
+            title,
+            attrib.get("Tags", ""),
+            attrib.get("ContentLicense", ""),
+            attrib.get("OwnerUserId", ""),
+            revised(attrib),
+            body,
+        )
         data = FIELD_SEP.join(fields).encode("utf-8")
         self.q_at.append(self.question_texts.append(data))
         self.q_len.append(len(data))
@@ -173,7 +182,8 @@ class PostJoin(RowTarget):
         """Where the answer's texts are spilled; (-1, 0) under the gate: they can never be chosen."""
         if score < self.min_answer_score:
             return -1, 0
-        data = FIELD_SEP.join((attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), body)).encode("utf-8")
+        fields = (attrib.get("ContentLicense", ""), attrib.get("OwnerUserId", ""), revised(attrib), body)
+        data = FIELD_SEP.join(fields).encode("utf-8")
         return self.answer_texts.append(data), len(data)
 
     def join_pending(self) -> None:
@@ -219,12 +229,19 @@ class PostJoin(RowTarget):
     def question(self, row: int) -> Question:
         """The row's question, its texts read back from the spill."""
         text = self.question_texts.read(self.q_at[row], self.q_len[row]).decode("utf-8")
-        title, tags, licence, owner, body = text.split(FIELD_SEP)
-        return Question(self.question_id(row), self.q_score[row], title, tags, bool(self.q_closed[row]), licence, body, owner)
+        title, tags, licence, owner, when, body = text.split(FIELD_SEP)
+        closed = bool(self.q_closed[row])
+        return Question(self.question_id(row), self.q_score[row], title, tags, closed, licence, body, owner, when)
 
     def answer(self, row: int) -> Answer:
         """The row's top answer, its texts read back when it passed the gate."""
         if self.a_at[row] < 0:
             return Answer(self.a_score[row], self.a_id[row], "", None, "")
-        licence, owner, body = self.answer_texts.read(self.a_at[row], self.a_len[row]).decode("utf-8").split(FIELD_SEP)
-        return Answer(self.a_score[row], self.a_id[row], licence, body, owner)
+        licence, owner, when, body = self.answer_texts.read(self.a_at[row], self.a_len[row]).decode("utf-8").split(FIELD_SEP)
+        return Answer(self.a_score[row], self.a_id[row], licence, body, owner, when)
+
+
+def revised(attrib: Mapping[str, str]) -> str:
+    """When a post's current text was published: its last edit, else its creation. Stack Exchange
+    licenses each revision by the date it was made, so this date is what its licence follows."""
+    return attrib.get("LastEditDate") or attrib.get("CreationDate", "")
