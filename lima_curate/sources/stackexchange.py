@@ -61,7 +61,8 @@ NAME = "stackexchange"
 # 4: <template> contents dropped; HTML nested too deep skipped (counted)
 # 5: a folder named like one known site (stackexchange_X, X, X.stackexchange.com_2024) or named on --input gets
 #    that site's ids and urls, where it was "unknown"; without ContentLicense the licence follows the post's
-#    latest revision date (meta.licence_from = "date"), where it was empty
+#    latest revision date (meta.licence_from = "date"), where it was empty; and the converter's change of the
+#    same issue (56a4158: a link whose text only points, "here", "this paper", keeps the target's host)
 VERSION = 5
 SUBSETS = ("se_stem", "se_other", "dialogue")
 GROUP_FIELD = "site"
