@@ -1,5 +1,13 @@
 """Writing a set in another format (``lima-curate export``): GAIR/lima, ShareGPT, Alpaca, Parquet
-and a Hugging Face dataset folder, each written whole or not at all (formats.py reads them back)."""
+and a Hugging Face dataset folder, each written whole or not at all (formats.py reads them back).
+
+Each row is one its ecosystem reads as it is: an example a chat format cannot carry as LLaMA-Factory,
+axolotl and lima-train read it (turns out of order, no answer last) is skipped and counted by reason,
+never dropped unseen. Parquet and HF exports carry a dataset card (``README.md``) with the Hugging
+Face Hub's YAML header, generated from the manifest's card and the lines' licences.
+
+About 440 lines, two concerns that travel together: the rows of each format, and the card beside them.
+"""
 
 from __future__ import annotations
 
@@ -408,10 +416,10 @@ def origin(tally: Tally, source: Provenance) -> list[str]:
     return [
         f"{said}, built by `lima-curate build` (lima-curate {(card.get('tool') or {}).get('version', 'unknown')}) "
         f"with the recipe `{recipe.get('name', 'unknown')}` {recipe.get('version', '')}".rstrip()
-        + f" (sha256 `{card.get('recipe_sha256')}`) and seed {card.get('seed')}, the recipe of {LIMA_PAPER}.",
+        + f" (sha256 `{card.get('recipe_sha256')}`) and seed {card.get('seed')}, after LIMA's recipe ({LIMA_PAPER}).",
         "",
         f"The manifest's digest is {digest}; `lima-curate verify` rebuilds it from the same inputs "
-        f"({', '.join(f'{n} {s}' for s, n in sorted(inputs.items()))}) and checks it byte for byte.",
+        f"(inputs per source: {', '.join(f'{s} {n}' for s, n in sorted(inputs.items())) or 'none'}) and checks it byte for byte.",
     ]
 
 

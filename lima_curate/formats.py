@@ -20,7 +20,10 @@ GAIR/lima records only a coarse source per example, so the import maps it as doc
 docs/formats.md: what the file cannot say is marked rather than guessed (``subset_unknown``,
 ``source_unknown``, ``provenance: "unknown"``).
 
-Just over 400 lines once formatted, one concern: each format's reader, and the import built on them.
+An import keeps each conversation up to its last answer, so that the manifest trains (GAIR/lima's
+line 1022 ends on a user turn); what it trimmed or left out is warned and listed in the card.
+
+About 460 lines, one concern: each format's reader, and the import built on them.
 """
 
 from __future__ import annotations
