@@ -1,10 +1,16 @@
-"""Reddit dumps for any subreddit's reader: Pushshift / Arctic Shift file pairs, their zstd NDJSON
-lines, and the record helpers every Reddit source needs (text as posted, numbers, ids, links).
+"""Reddit dumps for any subreddit's reader: Pushshift / Arctic Shift file pairs, their NDJSON lines
+(zstd-compressed or plain), and the record helpers every Reddit source needs (text as posted, numbers,
+ids, links).
 
-A dump is a per-subreddit pair ``X_submissions.zst`` + ``X_comments.zst`` or a monthly pair
-``RS_YYYY-MM.zst`` + ``RC_YYYY-MM.zst`` of every subreddit. The files need a 2 GiB window
-(``zstd --long=31``); they are streamed in chunks and split on ``b"\\n"`` before decoding, so a
-UTF-8 character cut by a chunk boundary is never seen in halves.
+A dump is a pair of files, submissions and comments, named one of three ways:
+
+- per subreddit, Pushshift's (and Watchful1's) ``X_submissions.zst`` + ``X_comments.zst``;
+- per subreddit, Arctic Shift's download tool: ``r_X_posts.jsonl`` + ``r_X_comments.jsonl`` (plain
+  NDJSON; the same names ending ``.zst`` / ``.jsonl.zst`` once compressed are read too);
+- monthly, every subreddit: ``RS_YYYY-MM.zst`` + ``RC_YYYY-MM.zst`` (Pushshift's and Arctic Shift's).
+
+The ``.zst`` files need a 2 GiB window (``zstd --long=31``); they are streamed in chunks and split on
+``b"\\n"`` before decoding, so a UTF-8 character cut by a chunk boundary is never seen in halves.
 """
 
 from __future__ import annotations
@@ -24,17 +30,24 @@ REDDIT = "https://www.reddit.com"
 MAX_WINDOW = 2**31  # Pushshift dumps are compressed with --long=31
 READ_SIZE = 1 << 16  # compressed bytes read at a time (about 0.5-10 MB once decompressed)
 
-SUBMISSIONS_SUFFIX, COMMENTS_SUFFIX = "_submissions.zst", "_comments.zst"
 MONTHLY = re.compile(r"^R([SC])_(.+\.zst)$")
+# X_submissions.zst, r_X_posts.jsonl, r_X_comments.jsonl.zst: a stem, the kind, an NDJSON extension
+PER_SUBREDDIT = re.compile(r"^(.+)_(submissions|posts|comments)((?:\.jsonl|\.ndjson)?(?:\.zst)?)$")
+SUBMISSION_KINDS = ("submissions", "posts")
 
 
 # -- dump files ------------------------------------------------------------------------------------
 
 
+def per_subreddit(file: Path) -> tuple[str, str, str] | None:
+    """(stem, kind, extension) of a per-subreddit dump file's name, or None for any other name."""
+    match = PER_SUBREDDIT.match(file.name)
+    return (match.group(1), match.group(2), match.group(3)) if match and match.group(3) else None
+
+
 def is_dump_file(file: Path) -> bool:
     """Whether the name is one of a dump pair's (a per-subreddit or a monthly file)."""
-    name = file.name
-    return name.endswith(SUBMISSIONS_SUFFIX) or name.endswith(COMMENTS_SUFFIX) or bool(MONTHLY.match(name))
+    return per_subreddit(file) is not None or bool(MONTHLY.match(file.name))
 
 
 def dump_unit(file: Path) -> Path:
@@ -45,28 +58,36 @@ def dump_unit(file: Path) -> Path:
 
 
 def submissions_file(file: Path) -> Path:
-    """The submissions half of the pair a dump file belongs to (the file itself when it is that half)."""
-    name = file.name
-    if name.endswith(COMMENTS_SUFFIX):
-        return file.with_name(name[: -len(COMMENTS_SUFFIX)] + SUBMISSIONS_SUFFIX)
-    if match := MONTHLY.match(name):
+    """The submissions half of the pair a dump file belongs to (the file itself when it is that half):
+    ``X_submissions`` or ``X_posts`` beside ``X_comments``, whichever exists (Arctic Shift's ``_posts``
+    when neither does and the file is ``.jsonl``, else Pushshift's ``_submissions``)."""
+    if parts := per_subreddit(file):
+        stem, kind, ext = parts
+        if kind in SUBMISSION_KINDS:
+            return file
+        names = [
+            f"{stem}_{k}{ext}" for k in (("posts", "submissions") if ".jsonl" in ext or ".ndjson" in ext else SUBMISSION_KINDS)
+        ]
+        return next((file.with_name(n) for n in names if file.with_name(n).is_file()), file.with_name(names[0]))
+    if match := MONTHLY.match(file.name):
         return file.with_name(f"RS_{match.group(2)}")
     return file
 
 
 def comments_file(file: Path) -> Path:
     """The comments half of the pair a dump file belongs to (the file itself when it is that half)."""
-    name = file.name
-    if name.endswith(SUBMISSIONS_SUFFIX):
-        return file.with_name(name[: -len(SUBMISSIONS_SUFFIX)] + COMMENTS_SUFFIX)
-    if match := MONTHLY.match(name):
+    if parts := per_subreddit(file):
+        stem, _, ext = parts
+        return file.with_name(f"{stem}_comments{ext}")
+    if match := MONTHLY.match(file.name):
         return file.with_name(f"RC_{match.group(2)}")
     return file
 
 
 def is_comments_file(file: Path) -> bool:
     """Whether a dump file holds comments (a unit that is one has no submissions to join)."""
-    return file.name.endswith(COMMENTS_SUFFIX) or file.name.startswith("RC_")
+    parts = per_subreddit(file)
+    return parts[1] == "comments" if parts else file.name.startswith("RC_")
 
 
 def pair_files(file: Path) -> list[Path]:
@@ -127,10 +148,22 @@ def zst_chunks(path: Path, progress: _Progress, read_size: int = READ_SIZE) -> I
         raise InputError(path, f"zstd stream cut short after line {progress.lines} (truncated or incomplete download)")
 
 
+def plain_chunks(path: Path, read_size: int = READ_SIZE) -> Iterator[bytes]:
+    """The bytes of an uncompressed NDJSON file (Arctic Shift's ``.jsonl``), in blocks."""
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(read_size * 16):
+                yield block
+    except OSError as error:
+        raise InputError(path, f"cannot read ({error.strerror or error})") from None
+
+
 def zst_lines(path: Path, read_size: int = READ_SIZE) -> Iterator[tuple[int, bytes]]:
-    """(line number, line bytes) for every line of a zstd NDJSON file, blank lines included."""
+    """(line number, line bytes) for every line of a zstd NDJSON file, blank lines included; a file
+    whose name does not end ``.zst`` is read as plain NDJSON."""
     progress = _Progress()
-    for line in split_lines(zst_chunks(path, progress, read_size)):
+    chunks = zst_chunks(path, progress, read_size) if path.name.endswith(".zst") else plain_chunks(path, read_size)
+    for line in split_lines(chunks):
         progress.lines += 1
         yield progress.lines, line
 
@@ -141,9 +174,13 @@ def zst_records(path: Path, subreddit: str, skipped: Counter, read_size: int = R
     In a monthly dump (``RS_``/``RC_``, every subreddit), a line that does not mention the subreddit's
     name at all (case-insensitively) cannot belong to it and is counted without being parsed,
     which keeps the reader near the speed of decompression. Every other line must be a JSON object.
+    Records of other subreddits count as ``other_subreddit``; in a per-subreddit file, where each is
+    parsed anyway, the most common of them is also counted by name (``other_subreddit:r/AskWomen``),
+    so that a file of the wrong subreddit can be named.
     """
     wanted = subreddit.lower()
     needle = wanted.encode("ascii") if MONTHLY.match(path.name) else b""
+    others: Counter = Counter()
     for number, line in zst_lines(path, read_size):
         if not line or line.isspace():
             continue
@@ -156,10 +193,20 @@ def zst_records(path: Path, subreddit: str, skipped: Counter, read_size: int = R
             raise InputError(path, f"not valid JSON ({error})", line=number) from None
         if not isinstance(record, dict):
             raise InputError(path, "not a JSON object", line=number)
-        if str(record.get("subreddit") or "").lower() != wanted:
+        name = str(record.get("subreddit") or "")
+        if name.lower() != wanted:
             skipped["other_subreddit"] += 1
+            if not needle and SUBREDDIT_NAME.fullmatch(name):
+                others[name] += 1
             continue
         yield number, record
+    if others:
+        name, count = others.most_common(1)[0]
+        skipped[f"{OTHER_SUBREDDIT}:r/{name}"] = count
+
+
+OTHER_SUBREDDIT = "other_subreddit"
+SUBREDDIT_NAME = re.compile(r"[A-Za-z0-9_.]{1,50}")  # what a card may name ("reddit.com" is an early one)
 
 
 # -- records ---------------------------------------------------------------------------------------
@@ -176,7 +223,16 @@ def submission_problem(record: dict) -> str:
     selftext = record.get("selftext")
     if isinstance(selftext, str) and selftext.strip() in ("[removed]", "[deleted]"):
         return "submission_removed"
+    if deleted_later(record):
+        return "submission_deleted_later"
     return ""
+
+
+def deleted_later(record: dict) -> bool:
+    """Arctic Shift (2023-11 on) fetches each thing twice and keeps the first text; ``_meta.was_deleted_later``
+    says the author or a moderator removed it in between, which a set honours by leaving it out."""
+    meta = record.get("_meta")
+    return isinstance(meta, dict) and meta.get("was_deleted_later") is True
 
 
 def comment_problem(record: dict, bots: set[str], suffixes: tuple[str, ...]) -> str:
@@ -192,6 +248,8 @@ def comment_problem(record: dict, bots: set[str], suffixes: tuple[str, ...]) -> 
     author = str(record.get("author") or "").lower()
     if author in bots or (suffixes and author.endswith(suffixes)):
         return "comment_bot"
+    if deleted_later(record):
+        return "comment_deleted_later"
     return ""
 
 

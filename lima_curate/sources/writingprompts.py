@@ -2,18 +2,21 @@
 
 Two kinds of input:
 
-Pushshift dumps (zstd-compressed NDJSON, read with :mod:`lima_curate.reddit`)
-    a per-subreddit pair ``WritingPrompts_submissions.zst`` + ``WritingPrompts_comments.zst``, or a
-    monthly pair ``RS_YYYY-MM.zst`` + ``RC_YYYY-MM.zst`` filtered to the subreddit. A unit is the
-    submissions file; its comments file is found beside it by name. Top-level comments are joined
-    to their submission, and per prompt the best-scored story within the length bounds wins.
+Pushshift and Arctic Shift dumps (NDJSON, zstd-compressed or plain, read with :mod:`lima_curate.reddit`)
+    a per-subreddit pair ``WritingPrompts_submissions.zst`` + ``WritingPrompts_comments.zst`` or Arctic
+    Shift's ``r_WritingPrompts_posts.jsonl`` + ``r_WritingPrompts_comments.jsonl``, or a monthly pair
+    ``RS_YYYY-MM.zst`` + ``RC_YYYY-MM.zst`` filtered to the subreddit. A unit is the submissions file;
+    its comments file is found beside it by name. Top-level comments are joined to their submission,
+    and per prompt the best-scored story within the length bounds wins.
 
 Fan et al. 2018 (``{train,valid,test}.wp_source`` + ``.wp_target``, line-aligned) and CSV samples of
 it (columns ``prompt`` and ``story``)
     tokenised text, undone in :mod:`.writingprompts_fan`; there are no scores, so per prompt the
     first story within bounds wins.
 
-Which titles are prompts and which stories fit is decided for both in :mod:`.writingprompts_rules`.
+Which titles are prompts, what Reddit residue is cut from a story and which stories fit is decided for
+both in :mod:`.writingprompts_rules`. A unit that yields nothing is explained in one line by
+:func:`why_empty` (a file of another subreddit, half a pair, no story within bounds).
 Only what the Pushshift join needs stays in memory: per kept submission its prompt, score and date,
 and per submission the best story so far.
 
@@ -33,6 +36,7 @@ from typing import Iterator
 from ..errors import InputError
 from ..records import Candidate, chat
 from ..reddit import (
+    OTHER_SUBREDDIT,
     REDDIT,
     base36_key,
     comment_problem,
@@ -45,14 +49,19 @@ from ..reddit import (
     record_int,
     reddit_text,
     submission_problem,
+    submissions_file,
     zst_records,
 )
 from .guard import guarded
 from .writingprompts_fan import fan_stories
-from .writingprompts_rules import length_problem, make_prompt
+from .writingprompts_rules import clean_story, length_problem, make_prompt
 
 NAME = "writingprompts"
-VERSION = 2  # 2: a submission dumped twice keeps its first record (counted), not its last
+# 2: a submission dumped twice keeps its first record (counted), not its last
+# 3: stories lose their Reddit residue (edit notes, self-promotion, superscript, separators, "Part 2"
+#    pointers; counted per rule) and are bounded at 500-1,500 characters (was 600-3,500), like LIMA's;
+#    Arctic Shift's r_X_posts/_comments.jsonl files are read; the top other subreddit is counted
+VERSION = 3
 SUBSETS = ("writingprompts",)
 GROUP_FIELD = "prompt_type"
 GAIR_NAMES = ("writingprompts", "writingprompt", "writing_prompts")
@@ -72,8 +81,8 @@ class Settings:
     # posts (the prompt is a picture, a link or already a story), prompt requests, off-topic and
     # moderator posts, adult content.
     other_tags: tuple[str, ...] = ("IP", "MP", "PI", "PM", "OT", "MOD", "META", "NSFW")
-    min_story_chars: int = 600
-    max_story_chars: int = 3500
+    min_story_chars: int = 500  # the bounds put the mean story near LIMA's (~1,030 characters, 274 tokens)
+    max_story_chars: int = 1500
     min_story_score: int = 10  # Pushshift only (Fan's files carry no scores)
     max_selftext_chars: int = 500  # a longer post body means the title alone is not the prompt
     bot_authors: tuple[str, ...] = ("AutoModerator",)
@@ -98,13 +107,13 @@ def units(path: Path) -> list[Path]:
         if unit is None:
             raise InputError(
                 path,
-                "not a r/WritingPrompts input: expected X_submissions.zst, X_comments.zst, RS_/RC_ .zst, "
-                "a .wp_source/.wp_target pair or a .csv",
+                "not a r/WritingPrompts input: expected X_submissions.zst / X_comments.zst, Arctic Shift's "
+                "r_X_posts.jsonl / r_X_comments.jsonl, RS_/RC_ .zst, a .wp_source/.wp_target pair or a .csv",
             )
         return [unit]
     found = sorted({unit for file in path.rglob("*") if file.is_file() for unit in [unit_of(file)] if unit})
     if not found:
-        raise InputError(path, "no Pushshift .zst, Fan .wp_source/.wp_target pair or .csv found")
+        raise InputError(path, "no Pushshift .zst, Arctic Shift .jsonl, Fan .wp_source/.wp_target pair or .csv found")
     return found
 
 
@@ -128,7 +137,7 @@ def files(unit: Path, settings: Settings) -> list[Path]:
     choose no files here."""
     if unit.name.endswith(".wp_source"):
         return [unit, unit.with_suffix(".wp_target")]
-    if unit.name.endswith(".zst"):
+    if is_dump_file(unit):
         return pair_files(unit)
     return [unit]
 
@@ -139,7 +148,7 @@ def read(unit: Path, settings: Settings, seed: int, skipped: Counter) -> Iterato
     unit = Path(unit)
     if unit.name.endswith(".wp_source") or unit.name.endswith(".csv"):
         return guarded(unit, read_fan(unit, settings, skipped))
-    if unit.name.endswith(".zst"):
+    if is_dump_file(unit):
         return guarded(unit, read_pushshift(unit, settings, skipped))
     raise InputError(unit, "not a r/WritingPrompts input")
 
@@ -184,6 +193,7 @@ class _Story:
     text: str
     score: int
     created_utc: int
+    residue: tuple[str, ...]  # the residue rules that cleaned it
 
 
 def read_pushshift(unit: Path, settings: Settings, skipped: Counter) -> Iterator[Candidate]:
@@ -191,9 +201,11 @@ def read_pushshift(unit: Path, settings: Settings, skipped: Counter) -> Iterator
     prompts = {} if is_comments_file(unit) else read_prompts(unit, settings, skipped)
     comments = comments_file(unit)
     stories = read_stories(comments, prompts, settings, skipped) if comments.is_file() else {}
-    skipped["prompt_without_story"] += len(prompts.keys() - stories.keys())
+    if unanswered := len(prompts.keys() - stories.keys()):
+        skipped["prompt_without_story"] += unanswered
     for submission_id in sorted(stories, key=base36_key):
         prompt, story = prompts[submission_id], stories[submission_id]
+        skipped.update(f"residue_{rule}" for rule in story.residue)
         yield Candidate(
             id=f"{NAME}/{submission_id}-{story.id}",
             source=NAME,
@@ -256,11 +268,12 @@ def read_prompts(path: Path, settings: Settings, skipped: Counter) -> dict[str, 
 
 
 def read_stories(path: Path, prompts: dict[str, _Prompt], settings: Settings, skipped: Counter) -> dict[str, _Story]:
-    """Submission id -> its best story: a top-level comment within bounds, highest score first.
+    """Submission id -> its best story: a top-level comment within bounds once its residue is cut,
+    highest score first.
 
     Checks run cheapest first and a comment is counted under the first reason it fails. Decoding
-    only ever shortens a body, so a raw body under the minimum is too short, and a story that
-    cannot beat the prompt's best so far is never decoded at all.
+    and cutting residue only ever shorten a body, so a raw body under the minimum is too short, and
+    a story that cannot beat the prompt's best so far is never decoded at all.
     """
     best: dict[str, _Story] = {}
     bots = {name.lower() for name in settings.bot_authors}
@@ -291,12 +304,88 @@ def read_stories(path: Path, prompts: dict[str, _Prompt], settings: Settings, sk
         if current is not None and key <= current.key:
             skipped["story_not_best"] += 1
             continue
-        text = reddit_text(body)
+        text, residue = clean_story(reddit_text(body), settings.subreddit)
         reason = length_problem(text, settings)
         if reason:
             skipped[reason] += 1
             continue
         if current is not None:
             skipped["story_not_best"] += 1
-        best[submission_id] = _Story(key, comment_id, text, score, created)
+        best[submission_id] = _Story(key, comment_id, text, score, created, residue)
     return best
+
+
+# -- a unit that yields nothing ------------------------------------------------------------------------
+
+PROMPT_REASONS = ("prompt_untagged", "prompt_tag_not_kept", "prompt_empty", "prompt_body_too_long")
+STORY_REASONS = ("story_too_short", "story_too_long", "story_low_score")
+
+
+def why_empty(unit: Path, counts: dict[str, dict[str, int]], settings: Settings | None = None) -> str | None:
+    """One line saying why a unit gave no candidate and how to fix it, from the counts its extraction
+    recorded (``skipped``, ``dropped``, ...), or None when it gave some. The build prints it for every
+    unit that yields no eligible candidate, so that a wrong file is never passed over in silence."""
+    if counts.get("survivors"):
+        return None
+    wanted = f"r/{(settings or Settings()).subreddit}"
+    skipped = {k: v for k, v in counts.get("skipped", {}).items() if v and not k.startswith("residue_")}
+    dropped = {k: v for k, v in counts.get("dropped", {}).items() if v}
+    groups = {k: v for name in ("unknown", "excluded") for k, v in counts.get(name, {}).items() if v}
+    reasons = {k: v for k, v in skipped.items() if not k.startswith(f"{OTHER_SUBREDDIT}:")}
+    dump = is_dump_file(unit)
+    if dump and reasons.keys() <= {OTHER_SUBREDDIT} and reasons.get(OTHER_SUBREDDIT):
+        return f"no {wanted} records in {unit} ({other_subreddits(skipped)}): {fix_for_other(unit, wanted)}"
+    if not reasons and not dropped and not groups:
+        return f"{unit} holds no records: pass the {wanted} files (or check that the download finished)"
+    if dump and is_comments_file(unit):
+        return (
+            f"{unit} is a comments file without its submissions file ({submissions_file(unit).name} beside it): "
+            "its stories have no prompts to join; put both halves of the pair in one folder"
+        )
+    if dump and not comments_file(unit).is_file():
+        return (
+            f"no comments file {comments_file(unit).name} beside {unit}: its {reasons.get('prompt_without_story', 0):,} "
+            "prompts have no stories; put both halves of the pair in one folder"
+        )
+    if dropped:
+        return f"every story of {unit} was dropped by the filters ({listed(dropped)}): see rejects.parquet"
+    if groups:
+        return (
+            f"every story of {unit} is of a prompt type the recipe leaves out ({listed(groups)}): see [sampling.writingprompts]"
+        )
+    stories = {k: reasons[k] for k in STORY_REASONS if reasons.get(k)}
+    if stories:
+        return (
+            f"no story in {unit} fits the recipe's bounds ({listed(stories)}): widen [writingprompts] "
+            "min_story_chars / max_story_chars (or min_story_score)"
+        )
+    prompts = {k: reasons[k] for k in PROMPT_REASONS if reasons.get(k)}
+    if prompts and not reasons.get("prompt_without_story"):
+        return f"no post of {unit} is a story prompt ({listed(prompts)}): is it {wanted}? The tags kept are [writingprompts] prompt_types"
+    return f"no candidate from {unit} ({listed(reasons)})"
+
+
+def other_subreddits(skipped: dict[str, int]) -> str:
+    """``8,271 records of r/AskWomen``, or ``9 records of other subreddits, 7 of them r/X`` (the most
+    common one, counted by name in a per-subreddit file), or ``1,075 records of other subreddits``."""
+    total = skipped.get(OTHER_SUBREDDIT, 0)
+    named = [(k.split(":", 1)[1], v) for k, v in skipped.items() if k.startswith(f"{OTHER_SUBREDDIT}:")]
+    if named and named[0][1] == total:
+        return f"{total:,} records of {named[0][0]}"
+    if named:
+        return f"{total:,} records of other subreddits, {named[0][1]:,} of them {named[0][0]}"
+    return f"{total:,} records of other subreddits"
+
+
+def fix_for_other(unit: Path, wanted: str) -> str:
+    """How to get records of the subreddit instead: its own per-subreddit files, or another month."""
+    own = f"{wanted.removeprefix('r/')}_submissions.zst + _comments.zst, or Arctic Shift's r_{wanted.removeprefix('r/')}_posts.jsonl + _comments.jsonl"
+    if unit.name.startswith(("RS_", "RC_")):
+        return f"this month holds none of {wanted}; pass months it posted in, or its own files ({own})"
+    return f"pass {wanted}'s own files ({own}), or set [writingprompts] subreddit in the recipe"
+
+
+def listed(counts: dict[str, int]) -> str:
+    """``story_too_long 342, story_too_short 9``: the counts, largest first (at most four)."""
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:4]
+    return ", ".join(f"{name} {count:,}" for name, count in top)

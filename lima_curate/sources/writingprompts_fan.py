@@ -1,7 +1,7 @@
 """Fan et al. 2018's r/WritingPrompts files (``{train,valid,test}.wp_source`` + ``.wp_target``,
 line-aligned) and CSV samples of them (columns ``prompt`` and ``story``) -> per prompt the first story
-within bounds (the files carry no scores), with the tokenisation undone: ``<newline>`` is restored,
-``do n't`` -> ``don't``, `` `` x '' `` -> ``"x"``.
+within bounds (the files carry no scores), with the tokenisation undone (``<newline>`` is restored,
+``do n't`` -> ``don't``, `` `` x '' `` -> ``"x"``) and Reddit residue cut (:mod:`.writingprompts_rules`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 from ..errors import InputError, decode_utf8
 from ..reddit import BLANK_RUN
-from .writingprompts_rules import StoryRules, length_problem, make_prompt
+from .writingprompts_rules import StoryRules, clean_story, length_problem, make_prompt, may_hold_residue
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,8 @@ def csv_rows(path: Path) -> Iterator[tuple[int, str, str, str]]:
 def first_stories(
     rows: Iterable[tuple[int, str, str, str]], rules: StoryRules, skipped: Counter, provenance: dict
 ) -> Iterator[FanStory]:
-    """Per prompt the first story within bounds, in file order (Fan's files carry no scores).
+    """Per prompt the first story within bounds once its residue is cut, in file order (Fan's files carry
+    no scores); each kept story counts the residue rules that cleaned it (``residue_<rule>``).
 
     Detokenising is the slow part, so a story whose length bounds already decide it is never
     detokenised, and a prompt repeated on consecutive lines (one per story) is cleaned once.
@@ -129,15 +130,16 @@ def first_stories(
         if len(raw_story) < rules.min_story_chars:  # detokenising never lengthens a text
             skipped["story_too_short"] += 1
             continue
-        if shortest_detokenized(raw_story) > rules.max_story_chars:
+        if shortest_cleaned(raw_story) > rules.max_story_chars:
             skipped["story_too_long"] += 1
             continue
-        story = detokenize(raw_story)
+        story, residue = clean_story(detokenize(raw_story), rules.subreddit)
         reason = length_problem(story, rules)
         if reason:
             skipped[reason] += 1
             continue
         answered.add(raw_prompt)
+        skipped.update(f"residue_{rule}" for rule in residue)
         text, kind, tags = prompt
         yield FanStory(local_id, line, text, kind, tags, story, provenance)
 
@@ -147,6 +149,13 @@ def shortest_detokenized(text: str) -> int:
     per ``<newline>`` and one per `` `` `` or ``''`` pair."""
     visible = sum(map(len, text.split()))
     return visible - 8 * text.count("<newline>") - text.count("``") - text.count("''")
+
+
+def shortest_cleaned(text: str) -> int:
+    """A lower bound on the length of a story once detokenised and cleaned of residue: the
+    ``shortest_detokenized`` length of its lines that no residue rule can touch."""
+    lines = NEWLINE_TOKEN.sub("\n", text).split("\n")
+    return sum(shortest_detokenized(line) for line in lines if not may_hold_residue(line))
 
 
 # -- undoing Fan's tokenisation -----------------------------------------------------------------------
