@@ -207,7 +207,7 @@ def export_command(
     to: str = typer.Option(
         ...,
         "--to",
-        help="gair (GAIR/lima train.jsonl), sharegpt, alpaca (single-turn only), parquet or hf (a save_to_disk folder).",
+        help="gair (GAIR/lima train.jsonl), sharegpt, alpaca (dialogues as history), parquet or hf (a save_to_disk folder with a dataset card).",
     ),
     out: Path = typer.Option(
         ..., "--out", "-o", help="The file to write (JSON lines; a .json name gives one JSON array), or the folder for hf."

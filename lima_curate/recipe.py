@@ -34,6 +34,7 @@ from . import sources
 from .errors import InputError
 from .filters import FILTERS, Chain
 from .records import canonical_json
+from .shipped import shipped_dir, shipped_file
 
 SCHEMA = 2  # 2: each filter's settings in its own [filters.SOURCE.NAME] table; no [words]
 TABLES = {"schema", "name", "version", "seed", "extends", "quotas", "sampling", "filters", "dedup", "decontam"}
@@ -186,17 +187,7 @@ INLINED_FILES = {
 
 # -- finding ---------------------------------------------------------------------------------------
 
-# The shipped files: ``lima_curate/recipes/`` in an installed package (pyproject maps ``filters/``
-# there), ``filters/`` beside the package in a checkout or an editable install. Installed first: a
-# folder named ``filters`` beside an installed package (in site-packages) is someone else's.
-_PACKAGE = Path(__file__).resolve().parent
-SHIPPED_DIRS = (_PACKAGE / "recipes", _PACKAGE.parent / "filters")
 DATA_FILE_MISSING = "file not found (a relative name is read beside the recipe that names it)"
-
-
-def shipped_dir() -> Path:
-    """The folder of the shipped recipes, site list and category map, installed or in a checkout."""
-    return next((folder for folder in SHIPPED_DIRS if folder.is_dir()), SHIPPED_DIRS[-1])
 
 
 def shipped_recipes() -> list[str]:
@@ -210,12 +201,6 @@ def shipped_recipes() -> list[str]:
         except (OSError, ValueError):  # not a recipe of ours then; loading it by path says why
             continue
     return names
-
-
-def shipped_file(name: str) -> Path | None:
-    """The shipped file a bare file name means (``stackexchange_sites.toml``), None if none is shipped."""
-    path = shipped_dir() / name
-    return path if len(Path(name).parts) == 1 and path.is_file() else None
 
 
 def find_recipe(value: str | Path, beside: Path | None = None) -> Path:

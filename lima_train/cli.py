@@ -26,7 +26,7 @@ app = typer.Typer(
     help="Fine-tune a LLaMA-architecture model on a LIMA manifest (DeepSpeed ZeRO-3) and sample from it.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",  # rich markup would drop bracketed help text such as "[default: ...]"
 )
 console = Console(stderr=True)
 

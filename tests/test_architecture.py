@@ -13,7 +13,7 @@ from conftest import ROOT
 
 # Bottom to top. A module matches the first pattern that fits its dotted name.
 LAYERS = [
-    ["lima_curate", "lima_curate.errors"],
+    ["lima_curate", "lima_curate.errors", "lima_curate.shipped"],
     ["lima_curate.contract"],
     ["lima_curate.records"],
     [
@@ -34,6 +34,7 @@ LAYERS = [
     ["lima_curate.build", "lima_curate.publish"],
     [
         "lima_curate.verify",
+        "lima_curate.audit",
         "lima_curate.explain",
         "lima_curate.formats",
         "lima_curate.export",

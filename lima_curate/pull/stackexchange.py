@@ -21,6 +21,7 @@ from urllib.parse import quote
 from ..download import Expected, Fetcher
 from ..errors import InputError
 from ..lockfile import Lock
+from ..shipped import shipped_file
 from .archives import seven_zip_problem
 from .local import Outcome, register
 from .plain import Planned
@@ -51,8 +52,8 @@ RELEASE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ _-]?(rev\d+))?", re.IGNORECASE)
 def default_site_list() -> Path:
     """``filters/stackexchange_sites.toml`` in the working folder, else the one shipped with the code."""
     here = Path("filters/stackexchange_sites.toml")
-    shipped = Path(__file__).resolve().parents[2] / "filters" / "stackexchange_sites.toml"
-    return here if here.is_file() or not shipped.is_file() else shipped
+    shipped = shipped_file("stackexchange_sites.toml")
+    return here if here.is_file() or shipped is None else shipped
 
 
 def known_sites(site_list: Path | None = None) -> dict[str, str]:

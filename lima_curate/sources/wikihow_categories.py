@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-
-FILTERS_DIR = Path(__file__).resolve().parents[2] / "filters"
+from ..shipped import shipped_dir
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Categories:
 
 
 def category_table(source: str | Mapping[str, Any]) -> Categories:
-    """The mapping from a TOML file (a path, relative ones under ``filters/``) or an inlined table."""
+    """The mapping from a TOML file (a path, relative ones among the shipped files) or an inlined table."""
     if isinstance(source, Mapping):
         return categories_from(dict(source), "[wikihow] category_map")
     return load_categories(str(source))
@@ -44,7 +43,7 @@ def load_categories(path_text: str) -> Categories:
     """The mapping in a TOML file, read once per process (every page of a unit asks for it)."""
     path = Path(path_text)
     if not path.is_absolute():
-        path = FILTERS_DIR / path
+        path = shipped_dir() / path
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
