@@ -24,6 +24,12 @@ def test_help_is_fast_because_heavy_libraries_load_lazily():
         assert flag in help_text
 
 
+def test_help_shows_the_defaults_written_in_brackets():
+    help_text = " ".join(runner.invoke(app, ["run", "--help"], terminal_width=200).output.split())
+    assert help_text.count("[default:") >= 3  # --model, --dev, --micro-batch say theirs in words
+    assert "[default: the config's model, else tiny]" in help_text.replace("│ ", "").replace(" │", "")
+
+
 def test_missing_manifest_is_a_one_line_error(tmp_path):
     result = runner.invoke(app, ["run", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "run")])
     assert result.exit_code == 2
