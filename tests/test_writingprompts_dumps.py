@@ -87,6 +87,7 @@ def test_arctic_shift_pairs_are_one_unit_and_give_the_story_without_its_residue(
     candidates, skipped = read_source(wp.NAME, posts)
     assert [(c.id, c.prompt, c.response) for c in candidates] == [("writingprompts/1a-c1", "The lighthouse writes back.", STORY)]
     assert candidates[0].meta["url"] == "https://www.reddit.com/r/WritingPrompts/comments/1a/x/c1/"
+    assert candidates[0].meta["format"] == "arctic-shift" and candidates[0].meta["files"] == sorted([comments.name, posts.name])
     assert skipped["comment_deleted_later"] == 1 and skipped["submission_deleted_later"] == 1
     assert skipped["residue_edit_note"] == 1 and skipped["comment_reply"] == 1 and skipped["prompt_tag_not_kept"] == 1
 

@@ -45,6 +45,7 @@ from ..reddit import (
     is_comments_file,
     is_dump_file,
     pair_files,
+    per_subreddit,
     permalink_of,
     record_int,
     reddit_text,
@@ -216,7 +217,7 @@ def read_pushshift(unit: Path, settings: Settings, skipped: Counter) -> Iterator
             meta={
                 "url": f"{REDDIT}{prompt.permalink}{story.id}/",
                 "prompt_url": f"{REDDIT}{prompt.permalink}",
-                "format": "pushshift",
+                "format": "arctic-shift" if (per_subreddit(unit) or ("", ""))[1] == "posts" else "pushshift",
                 "files": [p.name for p in files(unit, settings)],
                 "subreddit": settings.subreddit,
                 "submission_id": submission_id,
