@@ -13,7 +13,7 @@ SAMPLE_INPUTS := \
 	--input superni=samples/superni \
 	--input authored=samples/authored/examples.jsonl
 
-.PHONY: demo test lint format sample-manifest verify-sample fuzz clean
+.PHONY: demo test lint format sample-manifest verify-sample fuzz llama-tokenizer clean
 
 $(BIN)/lima-curate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ FUZZ_MINUTES ?= 10
 FUZZ_TARGETS ?=
 fuzz: $(VENV)/.test-deps  ## the fuzz targets of tests/test_fuzz.py for FUZZ_MINUTES (split across targets): examples and failures per target
 	$(BIN)/python tests/fuzz_targets.py --minutes $(FUZZ_MINUTES) $(FUZZ_TARGETS)
+
+# LLaMA-1/2's tokenizer for tests/test_tokens_llama.py and benchmarks/tokens_llama.py, from the npm
+# package llama-tokenizer-js (its vocabulary is Meta's: kept under the ignored data/, never committed).
+LLAMA_TOKENIZER_JS ?= llama-tokenizer-js@1.2.2
+llama-tokenizer:  ## fetch LLaMA's tokenizer (npm) into data/llama-tokenizer-js/ and check it against the package's tests
+	rm -rf data/llama-tokenizer-js && mkdir -p data/llama-tokenizer-js
+	cd data/llama-tokenizer-js && npm pack -q $(LLAMA_TOKENIZER_JS) >/dev/null && tar xzf llama-tokenizer-js-*.tgz
+	LIMA_LLAMA_TOKENIZER_JS= $(BIN)/python benchmarks/tokens_llama.py check
 
 clean:
 	rm -rf build .pytest_cache

@@ -12,63 +12,123 @@ import numpy as np
 
 from .errors import InputError
 
-SPACE, LETTER, DIGIT, PUNCT, NEWLINE = 0, 1, 2, 3, 4
-LETTERS_PER_PIECE = 8
+# Character classes. LLaMA's SentencePiece pieces never mix letters, digits and punctuation (a space,
+# written ``▁``, only ever leads a piece), so its count is a sum over runs of one class; the estimate
+# prices each run as LLaMA does on average.
+SPACE, LETTER, DIGIT, PUNCT, BREAK, ASTRAL, START = range(7)
+# A run of ASCII letters costs 1 + SLOPE * max(0, letters - KNEE) pieces, by its case (lower,
+# Capitalised, UPPER, MiXed) and whether one space leads it (LLaMA's ``▁word`` pieces are the common
+# words; a word after a newline or two spaces splits more). Fitted by ``benchmarks/tokens_llama.py
+# calibrate --fit`` against LLaMA-1/2's own tokenizer on the real dumps of ../shared/real.
+LOWER, CAPITAL, UPPER, MIXED = range(4)
+KNEE = np.array([[3.0, 3.5], [2.5, 3.0], [1.5, 1.0], [0.0, 0.5]])  # [case][led by one space]
+SLOPE = np.array([[0.26, 0.13], [0.27, 0.24], [0.38, 0.42], [0.25, 0.34]])
+PUNCT_KNEE, PUNCT_SLOPE = 2, 0.5  # a run of punctuation: 1 + 0.5 per mark past the second
+SPACES_PER_PIECE = 16  # LLaMA's longest run of spaces in one piece
+NON_ASCII = 1 << 32
+ASTRAL_PIECES = 4  # a character above the BMP (an emoji) is not in the vocabulary: its 4 UTF-8 bytes
 
 
-def _character_classes() -> np.ndarray:
-    """The class of every Basic Multilingual Plane character; anything above it counts as punctuation."""
-    table = np.full(0x10001, PUNCT, dtype=np.int8)
+def _character_tables() -> tuple[np.ndarray, np.ndarray]:
+    """The class of every Basic Multilingual Plane character (one more entry for anything above it),
+    and its marks: 1 when upper case, plus 2**32 when not ASCII (summed over a run, both counts at once)."""
+    classes = np.full(0x10001, PUNCT, dtype=np.int8)
+    marks = np.zeros(0x10001, dtype=np.int64)
     for code in range(0x10000):
         ch = chr(code)
-        if ch == "\n":
-            table[code] = NEWLINE
-        elif ch.isspace():
-            table[code] = SPACE
+        if ch == " ":
+            classes[code] = SPACE
+        elif ch.isspace():  # a newline, a tab, a no-break space: LLaMA spends a piece (a byte) on each
+            classes[code] = BREAK
         elif ch.isdecimal():
-            table[code] = DIGIT
-        elif ch.isalnum():
-            table[code] = LETTER
-        elif unicodedata.category(ch) in ("Mn", "Mc"):  # combining marks stay inside their word
-            table[code] = LETTER
-    return table
+            classes[code] = DIGIT
+        elif ch.isalnum() or unicodedata.category(ch) in ("Mn", "Mc"):  # combining marks stay inside their word
+            classes[code] = LETTER
+        marks[code] = int(ch.isupper()) + (NON_ASCII if code > 127 else 0)
+    classes[0x10000] = ASTRAL
+    marks[0x10000] = NON_ASCII
+    return classes, marks
 
 
-_CLASSES: np.ndarray | None = None
+_TABLES: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def estimate_tokens(texts: list[str]) -> list[int]:
-    """A tokenizer-free estimate of LLaMA-style (SentencePiece BPE) token counts.
+    """A tokenizer-free estimate of LLaMA-1/2 token counts (no special tokens), within 3% of LLaMA's
+    own count per subset on LIMA-like text (docs/stats.md has the figures).
 
-    One piece per run of letters plus one per further 8 letters of it, one per digit (LLaMA splits
-    numbers into digits), one per run of punctuation, one per run of newlines; spaces are free (they
-    ride on the next piece). Against a LLaMA-like 32k BPE trained locally it is within 2% in total
-    and 3.4% per text (median); docs/stats.md has the figures. Vectorised: all texts of a batch are
-    joined by a space (which ends every run) and classified with one table look-up.
+    Each run of one class is priced as LLaMA prices it on average: a run of ASCII letters
+    1 + SLOPE * max(0, length - KNEE) by its case and whether a space leads it, each other letter
+    one more; a digit, a newline or any other non-space white space one each; a run of punctuation
+    1 + 0.5 per mark past the second; an emoji 4. A single space is free before a word or
+    punctuation (it rides on the piece) and costs one before a digit, a newline or the end; two or
+    more spaces cost one per 16. A text starts as if after a space (SentencePiece prepends one).
+    Vectorised: all texts of a batch are joined and classified with one table look-up; the joints
+    are marked START so that no run crosses them.
     """
-    global _CLASSES
-    if _CLASSES is None:
-        _CLASSES = _character_classes()
     if not texts:
         return []
-    joined = " ".join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = np.take(_CLASSES, codes, mode="clip")  # above the BMP: the last entry, punctuation
+    starts, run_starts, run_classes, tokens = run_tokens(texts)
+    running = np.concatenate(([0.0], np.cumsum(tokens)))
+    first_runs = np.searchsorted(run_starts, starts, side="left")
+    return np.rint(np.diff(running[first_runs])).astype(np.int64).tolist()
+
+
+def run_tokens(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The estimate's parts, for ``estimate_tokens`` and for measuring it run by run
+    (benchmarks/tokens_llama.py): where each text starts in the joined batch, where each run starts,
+    its class, and its (fractional) pieces."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _character_tables()
+    table, mark_table = _TABLES
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)))  # where each text's START is, and the end
+    codes = np.frombuffer(("\0" + "\0".join(texts)).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = np.take(table, codes, mode="clip")  # above the BMP: the last entry, ASTRAL
+    classes[starts[:-1]] = START
+
     changed = np.empty(len(classes), dtype=bool)
     changed[0] = True
     np.not_equal(classes[1:], classes[:-1], out=changed[1:])
+    changed[starts[:-1]] = True  # two empty texts in a row: two runs
     run_starts = np.flatnonzero(changed)
     run_lengths = np.diff(run_starts, append=len(classes))
     run_classes = classes[run_starts]
-    tokens = (run_classes != SPACE).astype(np.int64)  # letters, punctuation, newlines: one a run
-    tokens += np.where(run_classes == DIGIT, run_lengths - 1, 0)  # digits: one each
-    tokens += np.where(run_classes == LETTER, (run_lengths - 1) // LETTERS_PER_PIECE, 0)
-    running = np.concatenate(([0], np.cumsum(tokens)))
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    begins = np.concatenate(([0], np.cumsum(lengths + 1)))  # where each text starts, and the end
-    # runs never cross the joining space (a space run holds no tokens, whichever text it is given to)
-    first_runs = np.searchsorted(run_starts, begins, side="left")
-    return np.diff(running[first_runs]).tolist()
+
+    # the spaces leading each run: a START counts as one (the prepended ``▁``), spaces after it one more
+    previous = np.concatenate(([START], run_classes[:-1]))
+    before_previous = np.concatenate(([START, START], run_classes[:-2]))[: len(run_classes)]
+    previous_lengths = np.concatenate(([0], run_lengths[:-1]))
+    lead = (previous == START).astype(np.int64)
+    after_space = previous == SPACE
+    lead[after_space] = previous_lengths[after_space] + (before_previous[after_space] == START)
+    joins = np.where(lead >= 2, 1 + (lead - 2) // SPACES_PER_PIECE, 0)  # two spaces or more: a piece before the run
+    tokens = np.zeros(len(run_classes))
+
+    words = np.flatnonzero(run_classes == LETTER)
+    # each word's upper-case and non-ASCII letters: sums from its start to its end (every other sum)
+    bounds = np.column_stack((run_starts[words], run_starts[words] + run_lengths[words])).ravel()
+    char_marks = np.append(np.take(mark_table, codes, mode="clip"), 0)  # an end may be the last index
+    marks = np.add.reduceat(char_marks, bounds)[::2] if len(words) else np.zeros(0, np.int64)
+    uppers, non_ascii = marks & (NON_ASCII - 1), marks >> 32
+    letters = run_lengths[words] - non_ascii
+    first_upper = np.take(mark_table, codes[run_starts[words]], mode="clip") & 1 == 1
+    case = np.select([uppers == 0, (uppers == 1) & first_upper, uppers == letters], [LOWER, CAPITAL, UPPER], MIXED)
+    led = (lead[words] == 1).astype(np.int64)  # one space joins a following word
+    price = 1 + SLOPE[case, led] * np.maximum(0, letters - KNEE[case, led])
+    tokens[words] = np.where(letters > 0, price, 0) + non_ascii + joins[words]
+
+    marks_runs = np.flatnonzero(run_classes == PUNCT)
+    tokens[marks_runs] = 1 + PUNCT_SLOPE * np.maximum(0, run_lengths[marks_runs] - PUNCT_KNEE) + joins[marks_runs]
+    each = np.flatnonzero((run_classes == DIGIT) | (run_classes == BREAK) | (run_classes == ASTRAL))
+    pieces = np.where(run_classes[each] == ASTRAL, ASTRAL_PIECES, 1) * run_lengths[each]
+    tokens[each] = pieces - (-lead[each] // SPACES_PER_PIECE)  # the spaces before: a piece of their own
+    # spaces at the end of a text are a piece of their own
+    following = np.append(run_classes[1:], START)
+    trailing = np.flatnonzero((run_classes == SPACE) & (following == START))
+    tokens[trailing] = -(-(run_lengths[trailing] + (previous[trailing] == START)) // SPACES_PER_PIECE)
+    return starts, run_starts, run_classes, tokens
 
 
 @dataclass(frozen=True)

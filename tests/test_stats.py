@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
+import unicodedata
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -69,9 +70,9 @@ def test_counts_lengths_and_diversity_are_exact(manifest):
     assert total["diversity"]["unit"] == "category+site+task"
     assert total["response_chars"]["max"] == 400
     assert total["tokens"] == sum(s["tokens"] for s in report["subsets"].values())
-    # the estimate: a run of letters is one piece per 8 letters (rounded up)
+    # the estimate: one short word is one piece; 40 lower-case letters after a space 1 + 0.13 * (40 - 3.5)
     assert report["subsets"]["superni"]["prompt_tokens"]["mean"] == 1.0
-    assert se["prompt_tokens"]["max"] == 5  # 40 letters
+    assert se["prompt_tokens"]["max"] == 6
 
 
 def test_json_report_has_stable_keys(manifest):
@@ -140,12 +141,45 @@ def test_a_missing_or_broken_tokenizer_is_a_clean_error(tmp_path):
         stats_tokens.tokenizer_counter(tmp_path / "junk.json")
 
 
-PIECE = re.compile(r"([^\W\d_]+)|\d|(?:[^\w\s]|_)+|\n+")
+def classify(ch: str) -> str:
+    if ch == " ":
+        return "space"
+    if ch.isspace():
+        return "break"
+    if ord(ch) > 0xFFFF:
+        return "astral"
+    if ch.isdecimal():
+        return "digit"
+    if ch.isalnum() or unicodedata.category(ch) in ("Mn", "Mc"):
+        return "letter"
+    return "punct"
 
 
 def reference_estimate(text: str) -> int:
-    """The documented rule, written the slow obvious way."""
-    return sum(1 + (len(m.group(1)) - 1) // 8 if m.group(1) else 1 for m in PIECE.finditer(text))
+    """The documented rule (docs/stats.md), written the slow obvious way, run by run."""
+    runs = [(kind, "".join(run)) for kind, run in groupby(text, classify)]
+    total, lead = 0.0, 1  # SentencePiece prepends a space
+    for i, (kind, run) in enumerate(runs):
+        if kind == "space":
+            lead += len(run)
+            total += math.ceil(lead / 16) if i == len(runs) - 1 else 0  # trailing spaces: a piece
+            continue
+        if kind in ("letter", "punct"):  # one space rides on the piece; more are a piece before it
+            total += 1 + (lead - 2) // 16 if lead >= 2 else 0
+        else:
+            total += math.ceil(lead / 16)
+        if kind == "letter":
+            ascii_letters = sum(ord(c) < 128 for c in run)
+            uppers = sum(c.isupper() for c in run)
+            case = 0 if uppers == 0 else 1 if uppers == 1 and run[0].isupper() else 2 if uppers == ascii_letters else 3
+            knee, slope = stats_tokens.KNEE[case][int(lead == 1)], stats_tokens.SLOPE[case][int(lead == 1)]
+            total += (1 + slope * max(0, ascii_letters - knee) if ascii_letters else 0) + len(run) - ascii_letters
+        elif kind == "punct":
+            total += 1 + 0.5 * max(0, len(run) - 2)
+        else:
+            total += (4 if kind == "astral" else 1) * len(run)
+        lead = 0
+    return round(total)
 
 
 def test_the_estimate_follows_its_documented_rule():
@@ -157,9 +191,15 @@ def test_the_estimate_follows_its_documented_rule():
         "a  b\t\tc",
         "Install it with `pip install lima-curate==0.1.0`; then run:\n\n```bash\nlima-curate stats m.jsonl\n```",
         "Ünïcödé wörds — “quoted” … and 3.14159 😀 emoji",
+        "   ",
+        " 42 leading space, trailing  ",
+        "NASA's JavaScript API\n    indented code" + " " * 40 + "wide",
     ]
-    assert stats_tokens.estimate_tokens(texts[:4]) == [8, 3, 0, 2]
+    # Hello 1.48 , 1 world 1.2 ! 1, two newlines 2, two digits 2, x 1: 9.7; 20 letters 1 + 0.13 * 16.5;
+    # naïve and café: a non-ASCII letter costs one more
+    assert stats_tokens.estimate_tokens(texts[:4]) == [10, 3, 0, 4]
     assert stats_tokens.estimate_tokens(texts) == [reference_estimate(t) for t in texts]
+    assert [stats_tokens.estimate_tokens([t]) for t in texts] == [[reference_estimate(t)] for t in texts]
     assert stats_tokens.estimate_tokens([]) == []
 
 
@@ -180,7 +220,7 @@ def test_a_gair_file_is_recognised_and_compared_with_the_paper(tmp_path):
     report = result.to_json(stats.compare_with(result, "lima"))
     assert list(report["subsets"]) == ["stackexchange", "wikihow", "dialogue"]
     assert report["subsets"]["dialogue"]["multi_turn"] == 1
-    assert report["subsets"]["stackexchange"]["prompt_tokens"]["mean"] == 15.0
+    assert report["subsets"]["stackexchange"]["prompt_tokens"]["mean"] == 16.0  # 10 and 20 Qs, a trailing space each
     rows = {row["label"]: row for row in report["compare"]["rows"]}
     # GAIR has no STEM / Other split, so the paper's two rows are folded into one, weighted by examples
     assert rows["stackexchange"]["right"] == {"examples": 400, "prompt_tokens_mean": 118.0, "response_tokens_mean": 526.5}
