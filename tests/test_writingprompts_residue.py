@@ -127,8 +127,10 @@ def test_superscript_markup_is_residue(line, text):
     assert cleaned == f"{STORY}\n\n{text}".strip()
 
 
-def test_an_exponent_is_no_superscript():
+def test_an_exponent_or_a_face_is_no_superscript():
     assert rules.strip_superscript("2^10 is 1024") == "2^10 is 1024"
+    assert rules.strip_superscript("She smiled ^_^ and left ^.^") == "She smiled ^_^ and left ^.^"
+    assert not rules.superscript_note("^_^")
     assert rules.clean_story(f"{STORY}\n\n2^10 letters.", SUB) == (f"{STORY}\n\n2^10 letters.", ())
 
 

@@ -124,9 +124,9 @@ PROMOTION_CUE = re.compile(
     re.I,
 )
 MARKUP_ONLY = re.compile(r"[\s*_>#\[\]()!.,:;]+")
-SUPERSCRIPT = re.compile(r"(?<![\w)\]^])\^+(?:\s*\(([^()\n]*)\)|(?=\S))")
+SUPERSCRIPT = re.compile(r"(?<![\w)\]^])\^+(?:\s*\(([^()\n]*)\)|(?=[^\W_]))")  # ^_^ is a face
 BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-ALL_SUPERSCRIPT = re.compile(r"^\s*(?:\^+\s*\([^()\n]*\)|(?:\^+\S+\s*)+)\s*$")
+ALL_SUPERSCRIPT = re.compile(r"^\s*(?:\^+\s*\([^()\n]*\)|(?:\^+[^\W_]\S*\s*)+)\s*$")
 # What a line must contain for a residue rule to touch it (lower-cased; a line of no letter or digit
 # may be a separator): a story's other lines keep their length, which bounds the cleaned length.
 RESIDUE_TRIGGERS = ("edit", "part", "r/", "r /", "reddit", "http", "www", "^", "](", "] (")
@@ -173,7 +173,7 @@ def superscript_note(line: str) -> bool:
 
 def strip_superscript(line: str) -> str:
     """``^`` superscript markup removed, its text kept: ``^word`` -> ``word``, ``^(a few words)`` -> ``a few
-    words``. A caret after a word or a bracket is an exponent (``2^10``) and stays."""
+    words``. A caret after a word or a bracket is an exponent (``2^10``) and stays, and so does a face (``^_^``)."""
     return SUPERSCRIPT.sub(lambda m: m.group(1) if m.group(1) is not None else "", line) if "^" in line else line
 
 
