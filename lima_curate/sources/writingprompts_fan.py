@@ -130,7 +130,7 @@ def first_stories(
         if len(raw_story) < rules.min_story_chars:  # detokenising never lengthens a text
             skipped["story_too_short"] += 1
             continue
-        if shortest_cleaned(raw_story) > rules.max_story_chars:
+        if shortest_detokenized(raw_story) > rules.max_story_chars and shortest_cleaned(raw_story) > rules.max_story_chars:
             skipped["story_too_long"] += 1
             continue
         story, residue = clean_story(detokenize(raw_story), rules.subreddit)
