@@ -288,10 +288,12 @@ def pull_writingprompts(
         "https://dl.fbaipublicfiles.com/fairseq/data/writingPrompts.tar.gz", help="The Fan et al. 2018 archive."
     ),
     pushshift: bool = typer.Option(
-        False, "--pushshift", help="Explain where to get the Pushshift r/WritingPrompts files, then exit."
+        False,
+        "--pushshift",
+        help="Explain where to get r/WritingPrompts dumps (Arctic Shift; the Pushshift torrents were taken down in 2026), then exit.",
     ),
     from_path: Path | None = from_option(
-        "the Fan archive, Pushshift .zst files, .wp_source/.wp_target or .csv files, or a folder"
+        "the Fan archive, Reddit .zst/.jsonl dumps, .wp_source/.wp_target or .csv files, or a folder"
     ),
     data_dir: Path | None = data_dir_option(),
     offline: bool = offline_option(),
@@ -300,7 +302,7 @@ def pull_writingprompts(
     max_extracted: str | None = max_extracted_option(),
     max_ratio: float = max_ratio_option(),
 ) -> None:
-    """r/WritingPrompts: the Fan et al. 2018 archive; Pushshift dumps (torrent only) via --from."""
+    """r/WritingPrompts: the Fan et al. 2018 archive; Reddit dumps (Arctic Shift, Pushshift copies) via --from."""
     from .pull import PUSHSHIFT_HELP, Lock, default_data_dir, writingprompts_register
     from .pull import pull_writingprompts as fetch_fan
 

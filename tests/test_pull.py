@@ -670,10 +670,10 @@ def test_cli_pull_offline_fails_in_one_line_before_any_request(server, tmp_path,
     assert server.log == []
 
 
-def test_cli_pull_pushshift_explains_the_torrent():
+def test_cli_pull_pushshift_explains_where_reddit_dumps_are_now():
     result = run_cli("pull", "writingprompts", "--pushshift")
     assert result.exit_code == 0
-    assert "academictorrents.com" in result.stdout and "--from" in result.stdout
+    assert "Arctic Shift" in result.stdout and "r_WritingPrompts_posts" in result.stdout and "--from" in result.stdout
 
 
 def test_cli_pull_wikihow_needs_titles_or_category(tmp_path):
