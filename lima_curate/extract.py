@@ -137,9 +137,10 @@ NAME_SETTING = "site_name"  # the reader setting a unit's name goes to (a source
 
 def reader_settings(unit: Unit, recipe: Recipe) -> Any:
     """The recipe's settings for the unit's source, or the reader's defaults when it has no table;
-    a named unit's name in its ``site_name`` (so the name is part of the cache key too)."""
+    for a source that takes names, the unit's own in ``site_name`` (part of the cache key too; a
+    name comes from the input alone, never from a recipe)."""
     settings = recipe.sources.get(unit.source) or sources.get(unit.source).Settings()
-    return dataclasses.replace(settings, **{NAME_SETTING: unit.name}) if unit.name else settings
+    return dataclasses.replace(settings, **{NAME_SETTING: unit.name}) if unit.name or takes_names(unit.source) else settings
 
 
 def takes_names(source: str) -> bool:

@@ -214,3 +214,11 @@ def test_real_cardano_through_a_link_named_otherwise_builds_and_verifies_when_na
     assert ids(tmp_path / "b") and all(i.startswith("stackexchange/cardano.stackexchange.com/") for i in ids(tmp_path / "b"))
     verified = run_cli("verify", str(tmp_path / "b"))
     assert verified.exit_code == 0, verified.stderr
+
+
+def test_a_site_name_comes_from_the_input_never_from_a_recipe(recipe, tmp_path):
+    own = tmp_path / "own.toml"
+    own.write_text(f'schema = 1\nextends = "{recipe}"\n[stackexchange]\nsite_name = "cooking.stackexchange.com"\n')
+    unit = site_folder(tmp_path / "dumps", "mysite", eligible_pairs(100, 1))
+    result = build(own, tmp_path / "out", f"stackexchange={unit}")
+    assert [line.split(": ", 2)[2][:35] for line in warnings(result)] == ["folder 'mysite' is not a known site"]
