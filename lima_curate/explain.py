@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .manifest import DEV, ELIGIBLE, MANIFEST, REJECTS, TEST
+from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,40 @@ def explain(example_id: str, folder: Path) -> Answer:
     for name in (DEV, TEST):
         if held_out(folder / name, example_id):
             return Answer("held out", f"{example_id}: held out in {name} (never a training example)")
+    site = unset_site(folder, example_id)
+    if site:
+        return Answer("unknown", f"{example_id}: not a candidate of this set: {site}")
     return Answer(
         "unknown",
         f"{example_id}: not a candidate of this set (no reader yielded it, or its site or "
         "source was not part of the build; see the card's unknown_sites and excluded_sites)",
     )
+
+
+def unset_site(folder: Path, example_id: str) -> str:
+    """Why an id's site gave no candidate, from the card's ``unknown_sites`` and ``excluded_sites``
+    (``stackexchange/SITE/...``), or ``""``: the build warned about it, and ``why`` says it again."""
+    parts = example_id.split("/")
+    try:
+        card = json.loads((folder / CARD).read_bytes())
+    except (OSError, ValueError):
+        return ""
+    if len(parts) < 3 or not isinstance(card, dict):
+        return ""
+    unknown, excluded = card.get("unknown_sites") or {}, card.get("excluded_sites") or {}
+    if isinstance(unknown, dict) and parts[1] in unknown:
+        return (
+            f"its input's name {parts[1]!r} is no known site ({candidates(unknown[parts[1]])} unused): rename the folder "
+            "to the site's host, or name it on the input (--input stackexchange:HOST=PATH), and build again"
+        )
+    if isinstance(excluded, dict) and parts[1] in excluded:
+        return f"its site {parts[1]} is excluded by the recipe ({candidates(excluded[parts[1]])}; docs/stackexchange_sites.md)"
+    return ""
+
+
+def candidates(n: object) -> str:
+    """``1 candidate``, ``12 candidates`` (a count as a card holds it)."""
+    return f"{n} candidate" + ("" if n == 1 else "s")
 
 
 def lookup(path: Path, example_id: str) -> list[dict]:

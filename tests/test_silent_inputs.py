@@ -222,3 +222,20 @@ def test_a_site_name_comes_from_the_input_never_from_a_recipe(recipe, tmp_path):
     unit = site_folder(tmp_path / "dumps", "mysite", eligible_pairs(100, 1))
     result = build(own, tmp_path / "out", f"stackexchange={unit}")
     assert [line.split(": ", 2)[2][:35] for line in warnings(result)] == ["folder 'mysite' is not a known site"]
+
+
+def test_why_names_the_unknown_or_excluded_site_of_an_id(recipe, tmp_path):
+    unknown = site_folder(tmp_path / "dumps", "mysite", eligible_pairs(100, 1))
+    meta = site_folder(tmp_path / "dumps", "cooking.meta.stackexchange.com", eligible_pairs(100, 1))
+    out = tmp_path / "out"
+    assert build(recipe, out, f"stackexchange={unknown}", f"stackexchange={meta}").exit_code == 0
+    said = run_cli("why", "stackexchange/mysite/q100-a101", str(out))
+    assert said.exit_code == 1 and said.stdout == (
+        "stackexchange/mysite/q100-a101: not a candidate of this set: its input's name 'mysite' is no known site "
+        "(1 candidate unused): rename the folder to the site's host, or name it on the input "
+        "(--input stackexchange:HOST=PATH), and build again\n"
+    )
+    said = run_cli("why", "stackexchange/cooking.meta.stackexchange.com/q100-a101", str(out))
+    assert (
+        said.exit_code == 1 and "its site cooking.meta.stackexchange.com is excluded by the recipe (1 candidate;" in said.stdout
+    )
