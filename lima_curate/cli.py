@@ -123,12 +123,10 @@ def verify(
     show: int = typer.Option(20, help="How many ids to list per kind of difference."),
 ) -> None:
     """Check a set against its card and rebuild it from scratch: every file must match (exit 1 if not)."""
-    from .manifest import MANIFEST
-    from .verify import verify_manifest
+    from .verify import manifest_of, verify_manifest
 
-    if manifest.is_dir():
-        manifest = manifest / MANIFEST
     report = verify_manifest(manifest, execution(executor, workers, ray_address))
+    manifest = manifest_of(manifest)
     print_verified(report, manifest, show)
     if not report.ok:
         raise typer.Exit(1)

@@ -16,7 +16,7 @@ from . import sources
 from .errors import InputError, write_fault
 from .render import errors
 
-DEFAULT_RECIPE = Path("filters/lima.toml")
+DEFAULT_RECIPE = Path("lima")  # the shipped recipe, found by name from any folder
 
 
 def registered_sources() -> str:
@@ -37,7 +37,12 @@ InputsOption = Annotated[
         "stackexchange:HOST=PATH (e.g. stackexchange:quantumcomputing.stackexchange.com=dumps/qc).",
     ),
 ]
-RecipeOption = Annotated[Path, typer.Option("--recipe", "-r", help="Recipe TOML (quotas, filters, seed).")]
+RecipeOption = Annotated[
+    Path,
+    typer.Option(
+        "--recipe", "-r", help="A shipped recipe by name (lima, sample) or the path of a recipe TOML (quotas, filters, seed)."
+    ),
+]
 SeedOption = Annotated[int | None, typer.Option(help="Override the recipe's seed.")]
 WorkersOption = Annotated[
     int | None,

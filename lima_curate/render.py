@@ -212,12 +212,18 @@ def print_comparison(compared: dict[str, Any]) -> None:
 def print_exported(written: Any) -> None:
     """Where ``export`` wrote and how many examples, then what it had to leave out and why."""
     console.print(f"wrote [bold]{written.path}[/] ({written.written:,} examples, {written.format})")
+    if written.card is not None:
+        console.print(f"dataset card [bold]{written.card}[/]")
     for reason, count in sorted(written.skipped.items()):
-        warn(f"skipped {count:,}", reason)
+        warn(f"skipped {count:,}", escape(reason))
+    for note in written.notes:
+        warn("note", escape(note))
 
 
 def print_imported(imported: Any) -> None:
     """An imported set's subsets and groups, and the reminder that its card records no provenance."""
+    for warning in imported.warnings:
+        warn("warning", escape(warning))
     card = imported.card
     table = Table(title=f"{card['name']} (imported from {imported.format})")
     for column in ("subset", "examples", "groups"):

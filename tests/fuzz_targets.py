@@ -605,6 +605,7 @@ RECIPE_KEYS = {
     "stackexchange.excluded_patterns": ["[]", '["meta.*"]', '["["]'],
     "wikihow.category_map": ['"wikihow_categories.toml"', '"nosuch.toml"', '"."', "{}", '"/dev/null"'],
     "wikihow.pruned_sections": ["[]", '["Tips"]', "[1]"],
+    "wikihow.layout": ['"released"', '"rich"', '"plain"', "1"],
     "writingprompts.min_story_chars": ["600", "0", "-1", "99999999999"],
     "writingprompts.max_story_chars": ["3500", "10", "-1"],
     "superni.instances_per_task": ["1", "0", "-3", "1000000000"],

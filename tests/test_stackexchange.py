@@ -272,3 +272,12 @@ def test_real_dumps_carry_content_licence_and_the_date_rule_agrees_with_every_po
                 agree[derived == attrib["ContentLicense"]] += 1
             element.clear()
     assert agree == Counter({True: 3306 + 2538})
+
+
+def test_a_folder_holding_one_site_in_two_layouts_is_refused(tmp_path):
+    (tmp_path / "stackoverflow.com.7z").write_bytes(b"7z")
+    (tmp_path / "stackoverflow.com-Posts.7z").write_bytes(b"7z")
+    with pytest.raises(
+        InputError, match=r"holds stackoverflow\.com twice \(stackoverflow\.com-Posts\.7z and stackoverflow\.com\.7z\): keep one"
+    ):
+        se.units(tmp_path)

@@ -1,7 +1,7 @@
 """Stack Exchange data dumps -> one candidate per answered question (the question and its top answer).
 
-Accepted inputs: a per-site archive as published (``cooking.stackexchange.com.7z``, Stack Overflow's
-split ``stackoverflow.com-Posts.7z``), an extracted site folder holding ``Posts.xml``, or a bare
+Accepted inputs: a per-site archive as published (``cooking.stackexchange.com.7z``; Stack Overflow as
+one ``stackoverflow.com.7z`` of every table since 2024, or the older split ``stackoverflow.com-Posts.7z``), an extracted site folder holding ``Posts.xml``, or a bare
 ``Posts.xml`` (the site is then the name of its folder). A folder of such inputs expands into one
 unit per site.
 
@@ -74,7 +74,7 @@ class Settings:
     """The recipe's ``[stackexchange]`` table (defaults equal filters/lima.toml's where it has the key)."""
 
     site_list: dict[str, str] = field(default_factory=dict)  # site -> stem | other | excluded
-    excluded_patterns: tuple[str, ...] = ("meta.*", "*.meta.stackexchange.com")
+    excluded_patterns: tuple[str, ...] = ("meta.*", "*.meta.stackexchange.com", "*.meta.stackoverflow.com")
     min_answer_score: int = 10  # answers below it are never converted (the filter drops them)
     title_prompt_share: float = 0.5  # chance that the prompt is the title rather than the body
     drop_post_ids: tuple[int, ...] = (1000000001, 1000000010)  # planted fake posts in current dumps
@@ -196,6 +196,13 @@ def units(path: Path) -> list[Path]:
     )
     if not found:
         raise InputError(path, "no site archive (*.7z) or site folder with Posts.xml found")
+    by_name: dict[str, list[Path]] = {}
+    for unit in found:  # stackoverflow.com.7z (2024+) beside stackoverflow.com-Posts.7z (older) is one site twice
+        by_name.setdefault(unit.name.lower().removesuffix(".7z").removesuffix("-posts"), []).append(unit)
+    for name, twice in by_name.items():
+        if len(twice) > 1:
+            names = " and ".join(p.name for p in twice)
+            raise InputError(path, f"holds {name} twice ({names}): keep one")
     return found
 
 
