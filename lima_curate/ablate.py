@@ -36,7 +36,9 @@ from .recipe import Recipe, variant
 
 STUDIES = ("quantity", "quality", "diversity")
 STACK_EXCHANGE = ("se_stem", "se_other")
-QUALITY_FILTERS = ("length", "first_person", "other_answers")  # what "unfiltered" leaves out
+# What "unfiltered" leaves out: the paper's length, first-person and reference filters (references to
+# other answers, and to the question a title-only prompt does not show).
+QUALITY_FILTERS = ("length", "first_person", "other_answers", "question_reference")
 
 
 @dataclass

@@ -35,7 +35,15 @@ class FilterTally:
     not_measurable: int = 0
     missing: Counter[str] = field(default_factory=Counter)  # the needed meta fields the set lacked
     failures: list[tuple[str, str, list[str]]] = field(default_factory=list)
-    words: Counter[str] = field(default_factory=Counter)
+    words: Counter[str] = field(default_factory=Counter)  # by lower case, so "My" and "my" count as one
+    spellings: Counter[str] = field(default_factory=Counter)  # as written, to show each word its usual way
+
+    def top_words(self, n: int = 10) -> list[tuple[str, int]]:
+        """The words found most often, each as it is most often written ("I", not "i")."""
+        usual: dict[str, str] = {}
+        for spelling, _ in self.spellings.most_common():
+            usual.setdefault(spelling.lower(), spelling)
+        return [(usual.get(word, word), count) for word, count in self.words.most_common(n)]
 
     def to_json(self) -> dict[str, Any]:
         """Stable keys for ``--json`` (docs/audit.md)."""
@@ -47,7 +55,7 @@ class FilterTally:
             "not_measurable": self.not_measurable,
             "pass_rate": round(self.passed / measured, 4) if measured else None,
             "missing_fields": sorted(self.missing),
-            "top_words": [[word, n] for word, n in self.words.most_common(10)],
+            "top_words": [[word, n] for word, n in self.top_words()],
             "failures": [{"id": i, "reason": r, "found": f} for i, r, f in self.failures],
         }
 
@@ -148,6 +156,7 @@ def judge_all(candidate: Candidate, chain: tuple[Any, ...], tallies: list[Filter
         tally.failed += 1
         found = [str(w) for w in check.found(candidate)] if hasattr(check, "found") else []
         tally.words.update(dict.fromkeys(w.lower() for w in found).keys())  # each word once per example
+        tally.spellings.update(found)
         if len(tally.failures) < show:
             tally.failures.append((candidate.id, decision.reason, list(dict.fromkeys(found))))
     return ok

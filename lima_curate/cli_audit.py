@@ -69,7 +69,7 @@ def print_source(source) -> None:
     for tally in source.filters:
         measured = tally.passed + tally.failed
         unmeasured = f"{tally.not_measurable} (no {', '.join(sorted(tally.missing))})" if tally.not_measurable else "0"
-        words = ", ".join(f"{word} ({n})" for word, n in tally.words.most_common(5))
+        words = ", ".join(f"{word} ({n})" for word, n in tally.top_words(5))
         rate = f"{tally.passed / measured:.1%}" if measured else "-"
         table.add_row(tally.name, str(tally.passed), str(tally.failed), unmeasured, rate, escape(words))
     console.print(table)

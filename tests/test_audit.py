@@ -67,6 +67,7 @@ def test_a_gair_set_is_judged_per_filter_and_what_it_cannot_say_is_not_measurabl
     assert filters["first_person"]["failures"] == [
         {"id": "gair/stackexchange/1", "reason": "first person: 'I' (1 times)", "found": ["I"]}
     ]
+    assert filters["first_person"]["top_words"] == [["I", 1]]  # counted by lower case, shown as written
     assert filters["length"]["failures"][0]["reason"] == "response has 420 characters < 1200"
     assert filters["other_answers"]["failures"][0]["found"] == ["as mentioned"]  # "no-op" is not "OP"
     assert sources["wikihow"]["chain"] == [] and sources["wikihow"]["passed_every_filter"] is None
@@ -79,7 +80,7 @@ def test_the_table_names_each_filter_its_counts_and_the_failing_ids(gair_file):
     lines = result.stdout.splitlines()
     assert "stackexchange: 4 examples, 1 (25.0%) pass every measurable filter" in lines
     row = next(line for line in lines if line.startswith("first_person "))
-    assert [cell.strip() for cell in row.split("│")] == ["first_person", "3", "1", "0", "75.0%", "i (1)"]
+    assert [cell.strip() for cell in row.split("│")] == ["first_person", "3", "1", "0", "75.0%", "I (1)"]
     assert next(line for line in lines if line.startswith("answer_score ")).split("│")[3].strip() == "4 (no answer_score)"
     assert "  first_person: gair/stackexchange/1: first person: 'I' (1 times) [I]" in lines
     assert "wikihow: 1 examples; the recipe has no filters for it" in lines

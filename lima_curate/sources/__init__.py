@@ -53,6 +53,13 @@ class Source(Protocol):
         ...
 
 
+# Optional, and so not in the protocol: ``why_empty(unit, counts[, settings]) -> str | None``, the one
+# console line (why, and what to do) for a unit that gave no eligible candidate, from the counts the
+# extraction recorded ("skipped", "dropped", "unknown", "excluded"); without it (or on None) the build
+# says what the unit's records went to. A ``Settings`` with a ``site_name`` field takes
+# ``--input NAME:SITE=PATH``.
+
+
 _registry: dict[str, Source | str] = {}  # a name -> its module, or its import path until first used
 _loaded = False
 
