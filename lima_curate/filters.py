@@ -229,12 +229,10 @@ class FirstPersonPlural(FirstPerson):
         return Decision(False, self.name, len(found), f"first person plural: {found[0]!r} ({len(found)} times)")
 
 
-@register
 @dataclass(frozen=True)
-class OtherAnswers:
-    """No references to other answers or to the site ("as mentioned", "stack exchange", ...)."""
+class ProsePhrases:
+    """The part two filters share: a phrase list matched as whole words in the response's prose."""
 
-    name: ClassVar[str] = "other_answers"
     phrases: tuple[str, ...]
     pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
@@ -242,8 +240,16 @@ class OtherAnswers:
         object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
 
     def found(self, candidate: Candidate) -> list[str]:
-        """The references in the response's prose, in order."""
+        """The phrases found in the response's prose (code ignored), in order."""
         return self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
+
+
+@register
+@dataclass(frozen=True)
+class OtherAnswers(ProsePhrases):
+    """No references to other answers or to the site ("as mentioned", "stack exchange", ...)."""
+
+    name: ClassVar[str] = "other_answers"
 
     def __call__(self, candidate: Candidate) -> Decision:
         """Score: the number of references found in the response's prose."""
@@ -255,7 +261,7 @@ class OtherAnswers:
 
 @register
 @dataclass(frozen=True)
-class QuestionReference:
+class QuestionReference(ProsePhrases):
     """An answer that points at the question itself ("as you say", "your question", "in your
     example") needs the question's body: with a prompt that is the title only, a model would learn to
     cite what it was never shown. Such an answer is dropped when ``meta.prompt_from`` is "title"; with
@@ -264,15 +270,6 @@ class QuestionReference:
 
     name: ClassVar[str] = "question_reference"
     needs: ClassVar[tuple[str, ...]] = ("prompt_from",)
-    phrases: tuple[str, ...]
-    pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", phrase_pattern(self.phrases))
-
-    def found(self, candidate: Candidate) -> list[str]:
-        """The references to the question in the response's prose, whatever the prompt."""
-        return self.pattern.findall(strip_code(candidate.response)) if self.pattern else []
 
     def __call__(self, candidate: Candidate) -> Decision:
         """Score: the number of references found; a drop only when the prompt is the title alone."""
