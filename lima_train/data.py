@@ -3,12 +3,18 @@
 Reading: lima_train keeps its own reader of the manifest line contract, so that it never imports
 lima_curate. `parse_manifest_line` follows the published line schema (docs/manifest.schema.json:
 versioned, a line without "schema" is version 1), and tests/test_train_data.py runs it side by side
-with that file. What training needs on top of a valid line (user and assistant turns alternating,
-user first, ending with the answer) is checked after it, by `read_manifest` and `read_prompts`.
+with that file. What training needs on top of a valid line (an optional system message first, then
+user and assistant turns alternating, user first, ending with the answer) is checked after it, by
+`read_manifest` and `read_prompts`.
 
 Encoding: an example is `<s> user <EOT> assistant <EOT> user <EOT> ...`: every turn ends with the EOT
 token, the loss falls on assistant turns and their EOT only (labels are -100 elsewhere), and the
-whole sequence is trimmed to `max_length` tokens. Batching lives in trainer.py: micro-batches are
+whole sequence is trimmed to `max_length` tokens. A system message is written in front of the
+first user turn, a blank line between them. The chat template saved with every checkpoint
+(chat_template.py) renders the same text, and each turn is tokenised as it falls in that text,
+after the special token before it, so `tokenizer.apply_chat_template` gives the same ids. An
+example longer than `max_chars` characters (`char_cap`: 32 per token of `max_length`) is cut
+before it is tokenised, so that one huge example cannot exhaust memory. Batching lives in trainer.py: micro-batches are
 packed into one row with positions restarting at every example, so no padding is computed and no
 example attends to another.
 """
@@ -17,12 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomic
+from .chat_template import SYSTEM_SEPARATOR
 from .errors import InputError
 
 IGNORE_INDEX = -100
@@ -32,8 +40,12 @@ SCHEMA_VERSION = 1
 LINE_KEYS = ("schema", "id", "source", "subset", "messages", "meta")
 MESSAGE_KEYS = ("role", "content")
 MESSAGE_ROLES = ("user", "assistant", "system")
-# What lima-train trains on: these turns, alternating, user first (a system message is refused).
+# What lima-train trains on: these turns, alternating, user first, after an optional system message.
 ROLES = ("user", "assistant")
+SYSTEM = "system"
+# An example is cut at this many characters per token of max_length before it is tokenised: text
+# averages 3-5 characters a token, so a cut example still fills max_length tokens.
+CHARS_PER_TOKEN_CAP = 32
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,10 @@ class Example:
 
 
 def read_manifest(path: Path) -> list[Example]:
-    """Read a manifest whose every conversation alternates user and assistant and ends with the answer."""
+    """Read a manifest whose every conversation alternates user and assistant and ends with the answer.
+
+    A system message may come first.
+    """
     examples = []
     for line_no, line in _lines(path):
         where = f"{path}:{line_no}"
@@ -190,13 +205,45 @@ def _messages(messages: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def _check_turns(messages: tuple[tuple[str, str], ...], where: str) -> None:
-    """What training adds to the contract: user and assistant turns only, alternating, user first."""
-    for index, (role, _) in enumerate(messages):
-        if role not in ROLES:
-            raise InputError(f"{where}: messages[{index}] has role {role!r}; expected 'user' or 'assistant'")
-        expected = ROLES[index % 2]
+    """What training adds to the contract: an optional system message first, then user and assistant alternating."""
+    start = 1 if messages and messages[0][0] == SYSTEM else 0
+    for index, (role, _) in enumerate(messages[start:], start=start):
+        if role == SYSTEM:
+            raise InputError(f"{where}: messages[{index}] has role 'system'; a system message may only come first")
+        expected = ROLES[(index - start) % 2]
         if role != expected:
             raise InputError(f"{where}: messages[{index}] should be the {expected}'s turn (turns alternate, user first)")
+    if start == len(messages):
+        raise InputError(f"{where}: a system message alone; a user turn must follow it")
+
+
+def char_cap(max_length: int) -> int:
+    """The characters an example keeps before tokenising, for a `max_length` in tokens."""
+    return max_length * CHARS_PER_TOKEN_CAP
+
+
+def turns_to_encode(messages) -> tuple[tuple[str, str], ...]:
+    """The turns as the template writes them: a leading system message joined to the first user turn."""
+    messages = tuple(messages)
+    if len(messages) > 1 and messages[0][0] == SYSTEM:
+        (_, system), (role, content) = messages[0], messages[1]
+        return ((role, system + SYSTEM_SEPARATOR + content), *messages[2:])
+    return messages
+
+
+def cut_turns(messages, max_chars: int, keep_end: bool = False) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The turns within `max_chars` characters in all (the start kept, or the end) and whether any were cut."""
+    messages = tuple(messages)
+    if sum(len(content) for _, content in messages) <= max_chars:
+        return messages, False
+    ordered = reversed(messages) if keep_end else messages
+    kept, left = [], max_chars
+    for role, content in ordered:
+        if left <= 0:
+            break
+        kept.append((role, content[-left:] if keep_end else content[:left]))
+        left -= len(content)
+    return tuple(reversed(kept)) if keep_end else tuple(kept), True
 
 
 def encode_turns(
@@ -204,49 +251,102 @@ def encode_turns(
     tokenizer: Any,
     eot_id: int,
     max_length: int | None = None,
+    max_chars: int | None = None,
 ) -> tuple[list[int], list[int]]:
     """`<s> turn <EOT> turn <EOT> ...` and labels that keep assistant tokens and their EOT only.
 
-    Each turn is tokenised on its own with special-token text split, so a literal "<EOT>" typed in
-    a message is ordinary text, never the EOT token.
+    Each turn is tokenised as it falls in the template's text, after `<s>` or the EOT before it (a
+    tokenizer may begin a section after a special token differently from the start of a string).
+    A turn holding the text of a special token ("<EOT>" typed in a message) is tokenised with that
+    text split, as ordinary text, never the token itself. With `max_chars` (default: `char_cap` of
+    `max_length`) a longer example is cut to that many characters first.
     """
+    turns = turns_to_encode(messages)
+    if max_chars is None and max_length is not None:
+        max_chars = char_cap(max_length)
+    if max_chars is not None:
+        turns, _ = cut_turns(turns, max_chars)
     input_ids: list[int] = []
     labels: list[int] = []
+    before = None
     if tokenizer.bos_token_id is not None:
         input_ids.append(tokenizer.bos_token_id)
         labels.append(IGNORE_INDEX)
-    for role, content in messages:
-        ids = tokenizer(content, add_special_tokens=False, split_special_tokens=True)["input_ids"] + [eot_id]
+        before = tokenizer.bos_token
+    eot_text = tokenizer.convert_ids_to_tokens(eot_id)
+    for role, content in turns:
+        ids = _turn_ids(content, tokenizer, before) + [eot_id]
         input_ids.extend(ids)
         labels.extend(ids if role == "assistant" else [IGNORE_INDEX] * len(ids))
+        before = eot_text
     if max_length is not None:
         input_ids, labels = input_ids[:max_length], labels[:max_length]
     return input_ids, labels
 
 
-def encode_prompt(messages, tokenizer: Any, eot_id: int, max_length: int | None = None) -> list[int]:
+def _turn_ids(content: str, tokenizer: Any, before: str | None) -> list[int]:
+    """A turn's ids as the whole rendered text gives them, after the special token `before`."""
+    if before is not None:
+        ids = tokenizer(before + content, add_special_tokens=False)["input_ids"]
+        special = set(tokenizer.all_special_ids)
+        if ids and ids[0] == tokenizer.convert_tokens_to_ids(before) and not special.intersection(ids[1:]):
+            return ids[1:]
+    return tokenizer(content, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+
+
+def encode_prompt(
+    messages, tokenizer: Any, eot_id: int, max_length: int | None = None, max_chars: int | None = None
+) -> list[int]:
     """The ids a model continues from to answer the conversation's last user turn.
 
-    Trimmed from the left when it is too long, so the turn to answer is always kept.
+    Trimmed from the left when it is too long, so the turn to answer is always kept (a prompt longer
+    than `max_chars`, by default `char_cap(max_length)`, is cut from the left before tokenising).
     """
-    input_ids, _ = encode_turns(messages, tokenizer, eot_id)
+    turns = turns_to_encode(messages)
+    if max_chars is None and max_length is not None:
+        max_chars = char_cap(max_length)
+    if max_chars is not None:
+        turns, _ = cut_turns(turns, max_chars, keep_end=True)
+    input_ids, _ = encode_turns(turns, tokenizer, eot_id)
     if max_length is not None and len(input_ids) > max_length:
         input_ids = input_ids[-max_length:]
     return input_ids
 
 
-def encode_manifest(examples: list[Example], tokenizer: Any, eot_id: int, max_length: int) -> tuple[list[dict], int]:
+def encode_manifest(
+    examples: list[Example],
+    tokenizer: Any,
+    eot_id: int,
+    max_length: int,
+    max_chars: int | None = None,
+    cut_ids: list[str] | None = None,
+) -> tuple[list[dict], int]:
     """Encode every example; those left with no assistant token after trimming are dropped.
 
-    Returns the encoded examples and how many were dropped.
+    An example longer than `max_chars` characters (default `char_cap(max_length)`) is cut to it
+    before tokenising: its id goes to `cut_ids` when given, and their number is logged (logger
+    "lima_train"). Returns the encoded examples and how many were dropped.
     """
-    encoded, dropped = [], 0
+    max_chars = char_cap(max_length) if max_chars is None else max_chars
+    encoded, dropped, cut = [], 0, []
     for example in examples:
-        input_ids, labels = encode_turns(example.messages, tokenizer, eot_id, max_length)
+        turns, was_cut = cut_turns(turns_to_encode(example.messages), max_chars)
+        if was_cut:
+            cut.append(example.id)
+        input_ids, labels = encode_turns(turns, tokenizer, eot_id, max_length, max_chars)
         if all(label == IGNORE_INDEX for label in labels):
             dropped += 1
             continue
         encoded.append({"input_ids": input_ids, "labels": labels})
+    if cut:
+        logging.getLogger("lima_train").warning(
+            "%d example(s) longer than %d characters cut to that length before tokenising (first: %s)",
+            len(cut),
+            max_chars,
+            cut[0],
+        )
+    if cut_ids is not None:
+        cut_ids.extend(cut)
     return encoded, dropped
 
 

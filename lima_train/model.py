@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -80,15 +81,29 @@ def load_tokenizer(path: str):
 
 
 def add_eot(tokenizer, eot_token: str) -> int:
-    """Add the end-of-turn special token (distinct from EOS) and give the tokenizer a pad token."""
+    """Add the end-of-turn special token and the chat template of the training format (chat_template.py).
+
+    EOT becomes the tokenizer's `eos_token` (the base's EOS stays the pad token when there was none),
+    so that every tool that stops at `eos_token` stops at the turn's end. Replacing a base's own chat
+    template is logged as a warning (logger "lima_train"); `install_chat_template` returns that line.
+    A tokenizer whose EOS is already this EOT (a lima-train checkpoint's) only gets the template again.
+    """
+    from .chat_template import TEMPLATE_MARK, install_chat_template
+
     if not eot_token.strip():
         raise InputError("the EOT token (eot_token) must not be empty")
+    if eot_token == tokenizer.eos_token and TEMPLATE_MARK in str(tokenizer.chat_template or ""):  # a lima-train tokenizer
+        install_chat_template(tokenizer, eot_token)
+        return tokenizer.convert_tokens_to_ids(eot_token)
     for role in ("eos", "bos", "pad", "unk"):
         if eot_token == getattr(tokenizer, f"{role}_token"):
             raise InputError(f"the EOT token {eot_token!r} must differ from the tokenizer's {role.upper()} token")
     tokenizer.add_special_tokens({"additional_special_tokens": [eot_token]})
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    note = install_chat_template(tokenizer, eot_token)
+    if note:
+        logging.getLogger("lima_train").warning(note)
     return tokenizer.convert_tokens_to_ids(eot_token)
 
 
@@ -134,7 +149,10 @@ def _gathered(param):
 def set_generation_defaults(model, config: RunConfig, eot_id: int, tokenizer) -> None:
     """Saved with every checkpoint: plain `generate` samples as LIMA did and stops at EOT."""
     generation = model.generation_config
-    generation.eos_token_id = [eot_id] + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])
+    # EOT first (the tokenizer's eos_token), then the base's own EOS, which a model may still emit
+    base_eos = model.config.eos_token_id
+    base_eos = base_eos if isinstance(base_eos, list) else [] if base_eos is None else [base_eos]
+    generation.eos_token_id = list(dict.fromkeys([eot_id, *base_eos]))
     generation.pad_token_id = tokenizer.pad_token_id
     generation.bos_token_id = tokenizer.bos_token_id
     generation.do_sample = True

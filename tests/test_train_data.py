@@ -48,18 +48,29 @@ def test_two_turn_example_has_exact_ids_and_labels(word_tokenizer):
 
 
 @pytest.mark.parametrize("token, role", [("<s>", "BOS"), ("</s>", "EOS"), ("<unk>", "UNK"), (" ", None)])
-def test_eot_that_clashes_with_a_special_token_or_is_empty_is_an_error(word_tokenizer, token, role):
+def test_eot_that_clashes_with_a_special_token_or_is_empty_is_an_error(token, role):
     from lima_train.model import add_eot
 
-    tokenizer, _ = word_tokenizer
+    tokenizer = base_word_tokenizer()
     with pytest.raises(InputError, match=f"{role} token" if role else "must not be empty"):
         add_eot(tokenizer, token)
     size = len(tokenizer)
     tokenizer.pad_token = "<EOT>"
     with pytest.raises(InputError, match="PAD token"):
         add_eot(tokenizer, "<EOT>")
-    tokenizer.pad_token = "</s>"
     assert len(tokenizer) == size  # nothing was added by the refusals
+    assert tokenizer.chat_template is None and tokenizer.eos_token == "</s>"
+
+
+def base_word_tokenizer():
+    """The word-level tokenizer of train_helpers before lima-train adds EOT (no template, EOS </s>)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from train_helpers import WORDS
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.WordLevel({word: index for index, word in enumerate(WORDS)}, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>")
 
 
 def test_eot_typed_in_a_message_is_text_not_the_eot_token(word_tokenizer):
@@ -125,7 +136,12 @@ def turns(*pairs: tuple[str, object]) -> list[dict]:
         (line(messages=[]), "non-empty list"),
         (line(schema=2), "'schema' is 2; this lima-train reads manifest lines of schema 1"),
         (line(source=...), "missing 'source'"),
-        (line(messages=turns(("system", "s"), ("user", "q"), ("assistant", "a"))), "role 'system'"),
+        (
+            line(messages=turns(("user", "q"), ("system", "s"), ("assistant", "a"))),
+            "role 'system'; a system message may only come first",
+        ),
+        (line(messages=turns(("system", "s"))), "a system message alone"),
+        (line(messages=turns(("system", "s"), ("assistant", "a"))), "messages\\[1\\] should be the user's turn"),
         (line(messages=turns(("assistant", "a"))), "should be the user's turn"),
         (line(messages=turns(("user", 3), ("assistant", "a"))), "string"),
         (line(messages=turns(("user", "q"))), "last message must be the assistant's"),
