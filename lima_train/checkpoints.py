@@ -1,28 +1,41 @@
 """A run's checkpoints on disk: which are complete, which keep the optimizer state, where a resume starts.
 
 Every epoch's checkpoint keeps its weights (any epoch can be exported); only the newest keeps the
-optimizer state a resume needs. A resume starts from the newest complete checkpoint and drops the
-metric lines logged after it.
+optimizer state a resume needs. A checkpoint is complete once its sha256 record is written (after the
+Trainer's trainer_state.json, see safe_load.py). A resume starts from the newest complete checkpoint,
+checks its files against the record and for code in its pickles, and only then drops the metric
+lines logged after it.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from .atomic import write_atomic
 from .errors import InputError
 from .model import has_full_weights, is_adapter
+from .safe_load import RECORD, enforce_weights_only, forget_missing, verify_checkpoint
 
 CHECKPOINTS = "checkpoints"
 METRICS = "metrics.jsonl"
 # What only a resume needs: DeepSpeed's optimizer and parameter shards, or the Trainer's optimizer.
-RESUME_STATE_FILES = ("latest", "zero_to_fp32.py", "optimizer.pt")
+RESUME_STATE_FILES = ("latest", "zero_to_fp32.py", "zero_to_torch.py", "optimizer.pt")
 
 
 def checkpoints(run_dir: Path) -> list[Path]:
-    """Complete checkpoints (their trainer state written last), oldest first."""
+    """Complete checkpoints (the Trainer's trainer state, then lima-train's sha256 record, written last), oldest first."""
+    return [path for path in _saved(run_dir) if (path / RECORD).is_file()]
+
+
+def unfinished(run_dir: Path) -> list[Path]:
+    """Checkpoints the Trainer finished but whose sha256 record was never written (a kill in between)."""
+    return [path for path in _saved(run_dir) if not (path / RECORD).is_file()]
+
+
+def _saved(run_dir: Path) -> list[Path]:
     found = []
     for path in (run_dir / CHECKPOINTS).glob("checkpoint-*"):
         step = path.name.removeprefix("checkpoint-")
@@ -54,6 +67,7 @@ def drop_resume_state(checkpoint: Path) -> bool:
             shutil.rmtree(path)
     for name in RESUME_STATE_FILES:
         (checkpoint / name).unlink(missing_ok=True)
+    forget_missing(checkpoint)
     return True
 
 
@@ -65,18 +79,64 @@ def prune_resume_state(run_dir: Path) -> None:
 
 
 def resume_start(run_dir: Path, trim: bool) -> Path | None:
-    """The checkpoint a resumed run continues from; None when it was killed before the first.
+    """The checkpoint a resumed run continues from, checked; None when it was killed before the first.
 
-    With `trim` (process 0), metric lines past that checkpoint are dropped (all of them when there
-    is none): the resumed run logs those steps again.
+    Every process calls this; `trim` marks process 0. Process 0 (or a process on its own) checks
+    the checkpoint (sha256 record, then every torch file weights-only: safe_load.verify_checkpoint),
+    and only when that passes drops the metric lines past it (all of them when there is none): the
+    resumed run logs those steps again. The other processes of a distributed run wait for its
+    verdict and leave quietly (exit 2) when it refused. From here on every torch.load of the process
+    is weights-only, DeepSpeed's too.
     """
+    enforce_weights_only()
     saved = checkpoints(run_dir)
     start = saved[-1] if saved else None
-    if start is not None and not has_resume_state(start):
-        raise InputError(f"{start}: holds weights but no optimizer state to resume from; export it or start a new run")
+    world = _world_size()
+    checks = trim or world == 1
+    problem = None
+    if checks:
+        try:
+            _check_start(run_dir, start)
+        except InputError as error:
+            problem = str(error)
+    if world > 1:
+        problem = _shared_verdict(problem)
+    if problem is not None:
+        if checks:
+            raise InputError(problem)
+        raise SystemExit(2)  # process 0 reports it, once
     if trim:
         trim_metrics(run_dir, checkpoint_step(start) if start else 0)
     return start
+
+
+def _check_start(run_dir: Path, start: Path | None) -> None:
+    cut_short = [path for path in unfinished(run_dir) if start is None or checkpoint_step(path) > checkpoint_step(start)]
+    if cut_short:
+        resumes = f"resuming from {start.name}" if start else "starting over"
+        print(f"{cut_short[-1]}: saved without its sha256 record ({RECORD}; cut short); {resumes}", file=sys.stderr)
+    if start is None:
+        return
+    if not has_resume_state(start):
+        raise InputError(f"{start}: holds weights but no optimizer state to resume from; export it or start a new run")
+    verify_checkpoint(start)
+
+
+def _world_size() -> int:
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        return 1
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def _shared_verdict(problem: str | None) -> str | None:
+    """Process 0's verdict, sent to every process of a distributed run."""
+    import torch.distributed as dist
+
+    verdict = [problem]
+    dist.broadcast_object_list(verdict, src=0)
+    return verdict[0]
 
 
 def trim_metrics(run_dir: Path, last_step: int) -> None:

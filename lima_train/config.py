@@ -64,6 +64,7 @@ class RunConfig(BaseModel):
     gen_repetition_penalty: float = 1.2
     gen_max_new_tokens: int | None = None  # None: up to max_length (LIMA: 2048)
     gen_batch_size: int = 8
+    dev_max_new_tokens: int = Field(default=256, ge=1)  # per-epoch dev answers: at most this, and gen_max_new_tokens
     # LoRA instead of full fine-tuning
     lora: bool = False
     lora_r: int = 16

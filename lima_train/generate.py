@@ -3,8 +3,11 @@
 Decoding follows the run's settings (LIMA's by default: top-p 0.9, temperature 0.7, repetition
 penalty 1.2, see config.RunConfig) and stops at EOT. The prompt comes first: it keeps all its tokens
 up to the context (`max_length`) less a small reserve for the answer, and the answer gets what is
-left, up to `max_new_tokens`. Under ZeRO-3 every rank takes a share of the prompts and all ranks
-step together (transformers' synced generation), then rank 0 gathers the answers.
+left, up to `max_new_tokens`. Prompts are answered `batch_size` at a time, in order of length so a
+batch pads little. The per-epoch dev answers get a small budget of their own (`dev_max_new_tokens`,
+256 by default) so they do not dominate a run; `generate` keeps the run's full `gen_max_new_tokens`.
+Under ZeRO-3 every rank takes a share of the prompts and all ranks step together (transformers'
+synced generation), then rank 0 gathers the answers.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ class Decoding:
             greedy,
         )
 
+    @classmethod
+    def for_dev(cls, config: RunConfig, seed: int = 0) -> Decoding:
+        """The per-epoch dev answers' decoding: the run's, with at most `dev_max_new_tokens` new tokens."""
+        decoding = cls.from_config(config, seed)
+        return dataclasses.replace(decoding, max_new_tokens=min(config.dev_max_new_tokens, decoding.max_new_tokens))
+
 
 def prompt_room(max_length: int, max_new_tokens: int) -> int:
     """How many prompt tokens are kept: the whole context less a reserve for the answer."""
@@ -59,24 +68,32 @@ def answer_budget(prompt_tokens: int, max_length: int, max_new_tokens: int) -> i
 
 
 def answer(model, tokenizer, eot_id: int, prompts: list[Example], decoding: Decoding, max_length: int) -> list[dict]:
-    """Generate an answer to each prompt; returns records in the manifest's line format."""
+    """Generate an answer to each prompt; returns records in the manifest's line format, in the prompts' order.
+
+    Batches take the prompts shortest first, so the left padding of a batch stays small.
+    """
     import torch
 
     device = next(model.parameters()).device
-    records = []
+    room = prompt_room(max_length, decoding.max_new_tokens)
+    encoded = [encode_prompt(example.messages, tokenizer, eot_id, room) for example in prompts]
+    order = sorted(range(len(prompts)), key=lambda index: len(encoded[index]))
+    records: list[dict | None] = [None] * len(prompts)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad():
         torch.manual_seed(decoding.seed)
-        for start in range(0, len(prompts), decoding.batch_size):
-            batch = prompts[start : start + decoding.batch_size]
-            records.extend(_answer_batch(model, tokenizer, eot_id, batch, decoding, max_length, device))
+        for start in range(0, len(order), decoding.batch_size):
+            batch = order[start : start + decoding.batch_size]
+            answers = _answer_batch(
+                model, tokenizer, eot_id, [prompts[i] for i in batch], [encoded[i] for i in batch], decoding, max_length, device
+            )
+            for index, record in zip(batch, answers):
+                records[index] = record
     return records
 
 
-def _answer_batch(model, tokenizer, eot_id, batch, decoding, max_length, device) -> list[dict]:
+def _answer_batch(model, tokenizer, eot_id, batch, encoded, decoding, max_length, device) -> list[dict]:
     import torch
 
-    room = prompt_room(max_length, decoding.max_new_tokens)
-    encoded = [encode_prompt(example.messages, tokenizer, eot_id, room) for example in batch]
     width = max(len(ids) for ids in encoded)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
     input_ids = torch.tensor([[pad_id] * (width - len(ids)) + ids for ids in encoded], device=device)

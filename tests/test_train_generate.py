@@ -52,12 +52,13 @@ def test_prompt_longer_than_the_context_keeps_its_end_and_leaves_room_to_answer(
     long = Example("long", (("user", words(300)), ("assistant", "fine"), ("user", "what now")))
     short = Example("short", (("user", "how are you"),))
     model = EchoModel(eot)
-    answer(model, tokenizer, eot, [long, short], Decoding(0.9, 0.7, 1.2, 500, 8), max_length=256)
-    rows = model.calls[0]["input_ids"]
+    records = answer(model, tokenizer, eot, [long, short], Decoding(0.9, 0.7, 1.2, 500, 8), max_length=256)
+    assert [record["id"] for record in records] == ["long", "short"]  # in the prompts' order
+    short_row, long_row = model.calls[0]["input_ids"]  # batched shortest first
     kept = 256 - ANSWER_RESERVE
-    assert rows[0] == encode_prompt(long.messages, tokenizer, eot)[-kept:]  # the turn to answer is kept
-    assert rows[0][-3:] == [9, 10, eot]  # "what now" EOT
-    assert rows[1][-5:] == [1, 3, 4, 5, eot] and len(rows[1]) == kept  # left-padded to the batch width
+    assert long_row == encode_prompt(long.messages, tokenizer, eot)[-kept:]  # the turn to answer is kept
+    assert long_row[-3:] == [9, 10, eot]  # "what now" EOT
+    assert short_row[-5:] == [1, 3, 4, 5, eot] and len(short_row) == kept  # left-padded to the batch width
     assert model.calls[0]["max_new_tokens"] == ANSWER_RESERVE
 
 
@@ -125,3 +126,87 @@ def test_generate_flags_override_the_saved_decoding(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["generate", str(checkpoint), "--prompts", str(prompts), "--top-p", "0.8"])
     assert result.exit_code == 0, result.output
     assert seen["decoding"] == Decoding(0.8, 0.3, 1.2, 100, 8, seed=0, greedy=False)
+
+
+# ---- the per-epoch dev answers: a small budget, batched, one progress line ------------------------
+
+
+def tiny_llama(tokenizer, positions=600):
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=positions,
+    )
+    return transformers.LlamaForCausalLM(config).eval()
+
+
+def test_dev_answers_get_a_small_budget_of_their_own_and_generate_keeps_the_runs():
+    lima = RunConfig(gen_max_new_tokens=2048)  # as build_config saves it: the whole context
+    assert Decoding.for_dev(lima).max_new_tokens == 256
+    assert Decoding.from_config(lima).max_new_tokens == 2048  # `generate` and generation_config.json
+    assert Decoding.for_dev(RunConfig(gen_max_new_tokens=32)).max_new_tokens == 32  # never above the run's
+    assert Decoding.for_dev(RunConfig(gen_max_new_tokens=2048, dev_max_new_tokens=2048)).max_new_tokens == 2048
+
+
+def test_dev_budget_is_a_setting_and_must_be_at_least_one():
+    from lima_train.config import build_config, parse_assignments
+    from lima_train.errors import InputError
+
+    assert build_config(parse_assignments(["dev_max_new_tokens=64"])).dev_max_new_tokens == 64
+    with pytest.raises(InputError, match="dev_max_new_tokens"):
+        parse_assignments(["dev_max_new_tokens=0"])
+
+
+def test_prompts_are_batched_shortest_first_and_answered_in_their_order():
+    tokenizer, eot = word_tokenizer()
+    prompts = [Example(f"p{count}", (("user", words(count)),)) for count in (9, 2, 30, 5, 14)]
+    model = EchoModel(eot)
+    records = answer(model, tokenizer, eot, prompts, Decoding(0.9, 0.7, 1.2, 64, 2), max_length=256)
+    assert [record["id"] for record in records] == ["p9", "p2", "p30", "p5", "p14"]
+    assert [len(call["input_ids"]) for call in model.calls] == [2, 2, 1]  # batches of gen_batch_size
+    widths = [len(call["input_ids"][0]) for call in model.calls]
+    assert widths == [5 + 2, 14 + 2, 30 + 2]  # <s> words EOT: each batch as wide as its longest, no wider
+
+
+def test_batched_greedy_answers_equal_one_prompt_at_a_time():
+    tokenizer, eot = word_tokenizer()
+    model = tiny_llama(tokenizer)
+    prompts = [Example(f"p{count}", (("user", words(count)),)) for count in (3, 11, 6, 20)]
+    alone = answer(model, tokenizer, eot, prompts, Decoding(0.9, 0.7, 1.0, 12, 1, greedy=True), max_length=64)
+    batched = answer(model, tokenizer, eot, prompts, Decoding(0.9, 0.7, 1.0, 12, 4, greedy=True), max_length=64)
+    assert [r["messages"][-1] for r in batched] == [r["messages"][-1] for r in alone]
+
+
+def test_dev_generations_after_an_epoch_keep_to_the_budget_and_print_one_line(tmp_path, capsys):
+    from transformers import TrainerControl, TrainerState
+
+    from lima_train.callbacks import make_callbacks
+    from lima_train.config import plan_batches
+
+    tokenizer, eot = word_tokenizer()
+    model = tiny_llama(tokenizer).train()
+    prompts = [Example(f"dev/{index}", (("user", words(4 + index)),)) for index in range(3)]
+    config = RunConfig(max_length=512, gen_max_new_tokens=512, gen_batch_size=2, dev_max_new_tokens=40)
+    callbacks = make_callbacks(tmp_path, config, tokenizer, eot, prompts, plan_batches(4, 1))
+    dev = next(callback for callback in callbacks if type(callback).__name__ == "DevGenerations")
+    state = TrainerState(epoch=3.0, global_step=12)
+    dev.on_epoch_end(None, state, TrainerControl(), model=model)
+    assert model.training  # put back as it was
+    records = [json.loads(line) for line in (tmp_path / "generations" / "epoch-03.jsonl").read_text().splitlines()]
+    assert [record["id"] for record in records] == ["dev/0", "dev/1", "dev/2"]
+    for record in records:
+        meta = record["meta"]
+        assert meta["new_tokens"] == 40 or (meta["stopped_at_eot"] and meta["new_tokens"] < 40), meta
+        assert (meta["epoch"], meta["step"], meta["checkpoint"]) == (3, 12, "checkpoints/checkpoint-12")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    tokens = sum(record["meta"]["new_tokens"] for record in records)
+    stopped = sum(record["meta"]["stopped_at_eot"] for record in records)
+    assert len(lines) == 1 and lines[0].startswith("epoch 3: 3 dev answers in ")
+    assert lines[0].endswith(
+        f" s ({tokens} new tokens, at most 40 each; {stopped} stopped at EOT) -> {tmp_path}/generations/epoch-03.jsonl"
+    )
