@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -95,6 +97,13 @@ def run(
     use_deepspeed: Annotated[
         bool | None, typer.Option("--deepspeed/--no-deepspeed", help="Train through DeepSpeed [on].")
     ] = None,
+    report_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the Trainer also logs: none, tensorboard (event files in OUT/tensorboard/) or wandb "
+            "(its WANDB_* environment applies) [default: none]; metrics.jsonl is written either way."
+        ),
+    ] = None,
     resume: Annotated[
         bool, typer.Option(help="Continue the run in --out from its last checkpoint, with its saved settings.")
     ] = False,
@@ -119,6 +128,7 @@ def run(
         "zero_stage": zero_stage,
         "deepspeed": use_deepspeed,
         "model": model,
+        "report_to": report_to,
     }
     manifest = manifest.resolve()
     out = out.resolve()
@@ -141,8 +151,12 @@ def run(
 
 
 def _new_run(manifest: Path, out: Path, flags: dict, config_file, assignments) -> RunConfig:
+    """Check everything, then write the run folder: a start that fails leaves `out` as it was (or absent)."""
     from .config import CONFIG_NAME, build_config, load_config_file, parse_assignments, save_config
+    from .launch import check_settings, check_start
 
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory (--out)")
     if (out / CONFIG_NAME).exists():
         raise InputError(f"{out}: already holds a run ({CONFIG_NAME}); pass --resume to continue it, or choose another --out")
     file_settings = load_config_file(config_file) if config_file else {}
@@ -150,47 +164,61 @@ def _new_run(manifest: Path, out: Path, flags: dict, config_file, assignments) -
         file_settings, parse_assignments(assignments or []), flags, {"manifest": str(manifest), "out": str(out)}
     )
     examples = read_manifest(manifest)
+    config.manifest_sha256 = file_sha256(manifest)
+    check_card(manifest, len(examples), config.manifest_sha256)
     dev = dev_set_path(manifest, config.dev)
     if dev:
         config.dev = str(dev)
         read_prompts(dev)
-    config.manifest_sha256 = file_sha256(manifest)
-    config.base_model = _base_model(config.model, examples, out, config)
-    from .run import encoded_dataset
-
-    encoded_dataset(config)  # an EOT that clashes, or nothing left to train on, fails here, not in every process
-    out.mkdir(parents=True, exist_ok=True)
-    save_config(config, out)
+    check_settings(config)
+    with tempfile.TemporaryDirectory(prefix="lima-train-start-") as staging:
+        # a tiny base is built aside and moved in only once every check has passed
+        config.base_model = _base_model(config.model, examples, Path(staging) / BASE_MODEL_DIR, config)
+        check_start(config)
+        out.mkdir(parents=True, exist_ok=True)
+        if config.model == "tiny":
+            target = out / BASE_MODEL_DIR
+            if target.exists():  # left by a start that failed before lima-train checked first
+                shutil.rmtree(target)
+            shutil.move(config.base_model, target)
+            config.base_model = str(target)
+        save_config(config, out)
     return config
 
 
-def _base_model(model: str, examples, out: Path, config: RunConfig) -> str:
+def _base_model(model: str, examples, tiny_dir: Path, config: RunConfig) -> str:
+    """The base model's directory: the user's (never downloaded), or a tiny one built into `tiny_dir`."""
     if model != "tiny":
         path = Path(model).resolve()
         if not (path / "config.json").is_file():
             raise InputError(
                 f"{model}: not a local Hugging Face model directory (no config.json); lima-train never downloads models"
             )
-        _check_context(path / "config.json", config.max_length)
         return str(path)
     from .model import build_tiny_model
 
     console.print("building a tiny random LLaMA and a tokenizer trained on the manifest")
     texts = [content for example in examples for _, content in example.messages]
-    return str(build_tiny_model(texts, out / BASE_MODEL_DIR, config, config.seed))
+    return str(build_tiny_model(texts, tiny_dir, config, config.seed))
 
 
-def _check_context(model_config: Path, max_length: int) -> None:
-    """Refuse a max_length longer than the positions the base model was built for."""
+def check_card(manifest: Path, examples: int, sha256: str) -> None:
+    """A lima-curate card beside the manifest (manifest.card.json) must describe this manifest: its digest and total."""
+    card_path = manifest.with_name(f"{manifest.stem}.card.json")
+    if not card_path.is_file():
+        return
     try:
-        limit = json.loads(model_config.read_text(encoding="utf-8")).get("max_position_embeddings")
+        card = json.loads(card_path.read_text(encoding="utf-8"))
     except ValueError as error:
-        raise InputError(f"{model_config}: not valid JSON: {error}") from None
-    if isinstance(limit, int) and max_length > limit:
+        raise InputError(f"{card_path}: not valid JSON: {error}") from None
+    if not isinstance(card, dict):
+        raise InputError(f"{card_path}: expected a JSON object (a lima-curate card)")
+    if card.get("digest") not in (None, sha256):
         raise InputError(
-            f"{model_config}: the model has {limit} positions (max_position_embeddings); "
-            f"max_length {max_length} exceeds them (--max-length)"
+            f"{card_path}: its digest is not {manifest.name}'s sha256 (the manifest changed after the card was written)"
         )
+    if isinstance(card.get("total"), int) and card["total"] != examples:
+        raise InputError(f"{card_path}: total {card['total']} but {manifest.name} holds {examples} examples")
 
 
 def _resumed_config(manifest: Path, out: Path, flags: dict, config_file, assignments) -> RunConfig:
@@ -206,6 +234,9 @@ def _resumed_config(manifest: Path, out: Path, flags: dict, config_file, assignm
         raise InputError(f"{manifest}: this run was trained on {config.manifest}")
     if file_sha256(manifest) != config.manifest_sha256:
         raise InputError(f"{manifest}: changed since the run started (sha256 differs); start a new run")
+    from .launch import check_start
+
+    check_start(config)  # e.g. a hostfile with other slots: refused before the metrics are trimmed
     return config
 
 

@@ -23,6 +23,10 @@ from .atomic import write_atomic
 from .errors import InputError
 
 CONFIG_NAME = "train_config.json"
+# Path settings that a run's train_config.json records relative to the run directory when they lie inside
+# it (a copied or moved run folder then resumes in place); paths outside it stay absolute.
+RUN_PATHS = ("manifest", "dev", "base_model", "deepspeed_config", "hostfile")
+REPORT_TO = ("none", "tensorboard", "wandb")
 
 # LIMA (Zhou et al. 2023, section 3): 0.3 at the top layer for 65B, 0.2 for smaller models.
 LARGE_MODEL_PARAMS = 30e9
@@ -84,6 +88,8 @@ class RunConfig(BaseModel):
     hostfile: str | None = None
     launcher: str = "deepspeed"
     master_port: int | None = None
+    # where the Trainer's logs go besides metrics.jsonl: none, tensorboard (RUN/tensorboard/) or wandb
+    report_to: str = "none"
     # the tiny random model built by `--model tiny`
     tiny_hidden: int = 64
     tiny_layers: int = 2
@@ -191,6 +197,7 @@ def validate(config: RunConfig) -> None:
         (config.zero_stage in (0, 1, 2, 3), "zero_stage must be 0, 1, 2 or 3"),
         (config.precision in ("auto", "bf16", "fp16", "fp32"), "precision must be auto, bf16, fp16 or fp32"),
         (config.launcher in ("deepspeed", "torchrun"), "launcher must be deepspeed or torchrun"),
+        (config.report_to in REPORT_TO, f"report_to must be one of {', '.join(REPORT_TO)} (--report-to)"),
         (config.nproc >= 1, "nproc must be at least 1"),
         (config.hostfile is None or config.deepspeed, "--hostfile needs DeepSpeed's launcher (deepspeed=true)"),
         (0 < config.gen_top_p <= 1 and config.gen_temperature > 0, "need 0 < gen_top_p <= 1 and gen_temperature > 0"),
@@ -218,23 +225,51 @@ def validate(config: RunConfig) -> None:
 
 
 def save_config(config: RunConfig, run_dir: Path) -> Path:
-    """Write the resolved settings into the run directory: every process and a resume read them back."""
+    """Write the resolved settings into the run directory: every process and a resume read them back.
+
+    `out` is written as "." and every path inside the run directory relative to it, so the folder
+    can be copied or moved and still resumes where it is, not in the folder it was started in.
+    """
     path = run_dir / CONFIG_NAME
-    write_atomic(path, json.dumps(config.model_dump(), indent=2, sort_keys=True) + "\n")
+    root = run_dir.resolve()
+    data = config.model_dump()
+    data["out"] = "."
+    for key in RUN_PATHS:
+        if data[key] and Path(data[key]).is_absolute() and Path(data[key]).is_relative_to(root):
+            data[key] = Path(data[key]).relative_to(root).as_posix() or "."
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     return path
 
 
 def read_run_config(path: Path) -> RunConfig:
-    """Read a run directory's saved settings (or the file itself)."""
+    """Read a run directory's saved settings (or the file itself), paths resolved against where the folder is now.
+
+    A relative path is relative to the run directory; so is an absolute one inside the `out` recorded
+    by an older lima-train, which wrote every path absolute: either way the folder found here is the run.
+    """
     path = path / CONFIG_NAME if path.is_dir() else path
     if not path.is_file():
         raise InputError(f"{path}: no saved run settings here")
     try:
-        return RunConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        config = RunConfig.model_validate(data)
     except ValidationError as error:
         raise InputError(f"{path}: unreadable run settings: {first_problem(error)}") from None
     except ValueError as error:
         raise InputError(f"{path}: unreadable run settings: {error}") from None
+    root = path.resolve().parent
+    recorded = Path(config.out) if config.out and Path(config.out).is_absolute() else root
+    config.out = str(root)
+    for key in RUN_PATHS:
+        value = getattr(config, key)
+        if not value:
+            continue
+        value = Path(value)
+        if not value.is_absolute():
+            setattr(config, key, str(root / value))
+        elif recorded != root and value.is_relative_to(recorded):
+            setattr(config, key, str(root / value.relative_to(recorded)))
+    return config
 
 
 @dataclass(frozen=True)

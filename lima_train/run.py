@@ -14,6 +14,7 @@ The run directory holds:
     generations/epoch-NN.jsonl     dev-set answers after each epoch
     metrics.jsonl          loss, learning rate and grad norm per step
     partition.json         how many parameters each rank holds
+    tensorboard/           the Trainer's event files, with `--report-to tensorboard`
     final/                 the last checkpoint as a plain model (LoRA merged)
 """
 
@@ -34,6 +35,7 @@ from .model import add_eot, load_tokenizer, prepare_for_training, write_recipe_n
 from .trainer import deepspeed_config, make_trainer, training_arguments, weights_dtype
 
 DEEPSPEED_CONFIG = "deepspeed_config.json"
+TENSORBOARD = "tensorboard"
 
 
 # ---- environment ----------------------------------------------------------------------------------
@@ -108,6 +110,7 @@ def train(config_path: Path, resume: bool = False) -> None:
     plan = plan_batches(config.global_batch, world_size, config.micro_batch)
     ds_config = deepspeed_config(config, torch.cuda.is_available()) if config.deepspeed else None
     args = training_arguments(config, run_dir, plan.micro_batch, plan.grad_accum, ds_config)
+    args.report_to = [] if config.report_to == "none" else [config.report_to]  # metrics.jsonl is written either way
     if ds_config is not None:
         # On a CPU the Trainer starts torch.distributed (gloo) but not DeepSpeed's own comm layer,
         # which ZeRO-3's partitioned loading asks for the world size.
@@ -132,6 +135,7 @@ def train(config_path: Path, resume: bool = False) -> None:
         model, args, dataset, tokenizer, config.lr_end, make_callbacks(run_dir, config, tokenizer, eot_id, prompts, plan)
     )
 
+    log_tensorboard_in(trainer, run_dir / TENSORBOARD)
     trainer.train(resume_from_checkpoint=str(start) if start else None)
     if ds_config is not None:
         # ZeRO-3's registration is process-wide: models loaded after training (the export in a
@@ -139,6 +143,18 @@ def train(config_path: Path, resume: bool = False) -> None:
         from transformers.integrations.deepspeed import unset_hf_deepspeed_config
 
         unset_hf_deepspeed_config()
+
+
+def log_tensorboard_in(trainer, directory: Path) -> None:
+    """Point transformers' TensorBoard callback at RUN/tensorboard/ (its default is inside checkpoints/).
+
+    A TENSORBOARD_LOGGING_DIR in the environment, which the callback reads itself, still wins.
+    """
+    from transformers.integrations import TensorBoardCallback
+
+    for callback in trainer.callback_handler.callbacks:
+        if isinstance(callback, TensorBoardCallback) and callback.logging_dir is None:
+            callback.logging_dir = str(directory)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from train_helpers import REPO, cli_env, tiny_model, write_manifest
+from train_helpers import REPO, cli_env, lima_train, losses_by_step, tiny_model, write_manifest
 from typer.testing import CliRunner
 
 from lima_train.cli import app
@@ -84,8 +86,8 @@ def test_config_file_then_flags_override(tmp_path, monkeypatch):
     """Settings resolve defaults < config file < --set < flags, and are written to the run directory."""
     import lima_train.cli as cli
 
-    monkeypatch.setattr(cli, "_base_model", lambda model, examples, out, config: str(tmp_path / "base"))
-    monkeypatch.setattr("lima_train.run.encoded_dataset", lambda config: None)
+    monkeypatch.setattr(cli, "_base_model", lambda model, examples, tiny_dir, config: str(tiny_dir.mkdir() or tiny_dir))
+    monkeypatch.setattr("lima_train.launch.check_start", lambda config: None)
     captured = stub_training(monkeypatch)
     manifest = write_manifest(tmp_path, examples=3)
     (tmp_path / "settings.toml").write_text("epochs = 4\nseed = 9\nlora = true\nglobal_batch = 64\n")
@@ -159,7 +161,10 @@ def test_model_named_in_a_config_file_or_set_is_used(tmp_path, tiny_model_dir, m
 
     out = tmp_path / "flag-wins"
     runner.invoke(app, ["run", str(manifest), "--out", str(out), "--config", str(settings), "--model", "tiny"])
-    assert json.loads((out / "train_config.json").read_text())["base_model"] == str(out / "base-model")
+    saved = json.loads((out / "train_config.json").read_text())
+    assert (saved["base_model"], saved["out"]) == ("base-model", ".")  # inside the run folder: relative to it
+    assert saved["manifest"] == str(manifest)  # outside it: absolute, with its sha256
+    assert (out / "base-model" / "config.json").is_file()
 
 
 def test_max_length_beyond_the_models_positions_is_an_error(tmp_path, tiny_model_dir, monkeypatch):
@@ -199,3 +204,122 @@ def test_launcher_commands_for_one_node_and_a_hostfile(tmp_path):
     assert f"--hostfile={hostfile}" in command and not any(c.startswith("--num_gpus") for c in command)
     command = launch_command(RunConfig(nproc=4, launcher="torchrun"), config_path, resume=False, port=29555)
     assert command[1:3] == ["-m", "torch.distributed.run"] and "--nproc_per_node=4" in command
+
+
+# ---- a run folder holds its own paths ------------------------------------------------------------
+
+
+def test_run_paths_are_saved_relative_and_read_back_where_the_folder_is_now(tmp_path):
+    """A moved folder resolves its paths where it is; so does an older file that recorded them absolute."""
+    from lima_train.config import RunConfig, read_run_config, save_config
+
+    run = tmp_path / "run"
+    run.mkdir()
+    config = RunConfig(
+        manifest=str(tmp_path / "manifest.jsonl"),
+        out=str(run),
+        base_model=str(run / "base-model"),
+        deepspeed_config=str(run / "ds.json"),
+    )
+    save_config(config, run)
+    saved = json.loads((run / "train_config.json").read_text())
+    assert (saved["out"], saved["base_model"], saved["deepspeed_config"]) == (".", "base-model", "ds.json")
+    assert saved["manifest"] == str(tmp_path / "manifest.jsonl")  # outside the folder: kept absolute
+    moved = tmp_path / "elsewhere" / "moved"
+    moved.parent.mkdir()
+    run.rename(moved)
+    again = read_run_config(moved)
+    assert (again.out, again.base_model, again.deepspeed_config) == (
+        str(moved),
+        str(moved / "base-model"),
+        str(moved / "ds.json"),
+    )
+    assert again.manifest == str(tmp_path / "manifest.jsonl")
+    # written by an older lima-train: every path absolute, pointing into the folder it was started in
+    (moved / "train_config.json").write_text(json.dumps(config.model_dump()))
+    old = read_run_config(moved / "train_config.json")
+    assert (old.out, old.base_model, old.deepspeed_config) == (str(moved), str(moved / "base-model"), str(moved / "ds.json"))
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, by relative path."""
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def tensorboard_scalars(folder: Path, tag: str) -> dict[int, float]:
+    """The values TensorBoard would plot for `tag`, by step, read from the event files (TFRecord) under `folder`."""
+    import struct
+
+    try:
+        from tensorboard.compat.proto import event_pb2
+    except ImportError:
+        from tensorboardX.proto import event_pb2
+    values = {}
+    for path in sorted(folder.glob("events.out.tfevents.*")):
+        data = path.read_bytes()
+        offset = 0
+        while offset < len(data):
+            (length,) = struct.unpack_from("<Q", data, offset)
+            event = event_pb2.Event.FromString(data[offset + 12 : offset + 12 + length])
+            offset += 12 + length + 4
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = value.simple_value
+    return values
+
+
+def tensorboard_installed() -> bool:
+    from transformers.integrations import is_tensorboard_available
+
+    return is_tensorboard_available()
+
+
+SHORT_RUN = ["--model", "tiny", "--no-deepspeed", "--epochs", "1", "--global-batch", "4", "--max-length", "64"]
+SHORT_RUN += ["--lr", "1e-2", "--set", "tiny_vocab=300", "--set", "gen_max_new_tokens=8"]
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    """One epoch of the tiny model (8 examples, 2 steps), logging to TensorBoard where it is installed."""
+    root = tmp_path_factory.mktemp("short")
+    manifest = write_manifest(root / "data", examples=8, dev_prompts=1)
+    out = root / "run"
+    report = ["--report-to", "tensorboard"] if tensorboard_installed() else []
+    result = lima_train("run", manifest, "--out", out, *SHORT_RUN, *report, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return manifest, out
+
+
+@pytest.mark.slow
+def test_a_copied_run_folder_resumes_in_the_copy_and_leaves_the_original_alone(short_run, tmp_path):
+    manifest, original = short_run
+    before = file_digests(original)
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    settings = json.loads((copy / "train_config.json").read_text())
+    settings["epochs"] = 2  # a run with an epoch left to train, as one killed after its first checkpoint
+    (copy / "train_config.json").write_text(json.dumps(settings))
+
+    result = lima_train("run", manifest, "--out", copy, "--resume", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (copy / "checkpoints").iterdir()) == ["checkpoint-2", "checkpoint-4"]
+    assert json.loads((copy / "final" / "lima_train_export.json").read_text())["checkpoint"] == str(
+        copy / "checkpoints" / "checkpoint-4"
+    )
+    assert sorted(losses_by_step(copy)) == [1, 2, 3, 4]
+    assert file_digests(original) == before  # not a byte of the original written, no checkpoint-4 there
+
+
+@pytest.mark.slow
+def test_report_to_tensorboard_writes_the_losses_under_the_run_folder(short_run):
+    if not tensorboard_installed():
+        pytest.skip("tensorboard (or tensorboardX) is not installed")
+    _, out = short_run
+    assert json.loads((out / "train_config.json").read_text())["report_to"] == "tensorboard"
+    logged = tensorboard_scalars(out / "tensorboard", "train/loss")
+    assert logged == pytest.approx(losses_by_step(out), rel=1e-6)  # the same losses as metrics.jsonl, step by step
+    assert sorted(logged) == [1, 2] and not (out / "checkpoints" / "runs").exists()
