@@ -69,12 +69,14 @@ def check_start(config: RunConfig) -> BatchPlan:
 def check_settings(config: RunConfig) -> BatchPlan:
     """The part of `check_start` that needs no base model: run first, before a tiny one is built."""
     plan = plan_batches(config.global_batch, world_size(config), config.micro_batch)
+    import torch
+
+    if not torch.cuda.is_available():  # the checks below may import DeepSpeed: tell it what the workers will
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
     from transformers.integrations import is_tensorboard_available, is_wandb_available
 
     if config.deepspeed:
         import importlib.util
-
-        import torch
 
         from .trainer import deepspeed_config
 

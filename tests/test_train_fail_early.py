@@ -173,3 +173,23 @@ def test_settings_and_files_the_launch_needs_are_checked_first(tmp_path, stubbed
     code, output, _ = start(manifest, out)
     assert code == 2 and f"{out}: exists and is not a directory (--out)" in output
     assert out.read_text() == "a file"
+
+
+def test_resume_runs_the_same_checks_before_it_trims_anything(tmp_path, stubbed):
+    """A hostfile whose slots changed since the start: the resume is refused, the folder left as it was."""
+    from lima_train.config import RunConfig, save_config
+    from lima_train.data import file_sha256
+
+    manifest = write_manifest(tmp_path, examples=8)
+    hosts = tmp_path / "hosts"
+    hosts.write_text("a slots=2\nb slots=2\n")
+    out = tmp_path / "run"
+    out.mkdir()
+    config = RunConfig(manifest=str(manifest), out=str(out), hostfile=str(hosts), manifest_sha256=file_sha256(manifest))
+    save_config(config, out)
+    (out / "metrics.jsonl").write_text('{"step": 1, "loss": 5.0}\n{"step": 2, "loss": 4.0}\n')
+    before = snapshot(out)
+    hosts.write_text("a slots=3\n")
+    code, output, _ = start(manifest, out, "--resume")
+    assert code == 2 and "global batch 32 does not divide over 3 processes" in output
+    assert snapshot(out) == before and not stubbed
