@@ -104,3 +104,27 @@ def test_generate_answers_prompts_from_merged_and_adapter_checkpoints(lora_run, 
 
     missing = lima_train("generate", lora_run / "final", "--prompts", tmp_path / "none.jsonl")
     assert missing.returncode == 2 and "none.jsonl: file not found" in missing.stderr
+
+
+def test_adapter_loads_onto_a_fresh_base_the_documented_way(lora_run):
+    """peft's way for an adapter with new tokens: the adapter's tokenizer, the base resized to it, then
+    `PeftModel.from_pretrained`; the result is the model lima-train merged into final/."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    adapter = lora_run / "checkpoints" / "checkpoint-4"
+    tokenizer = AutoTokenizer.from_pretrained(adapter)
+    assert tokenizer.eos_token == "<EOT>" and "lima-train chat template" in tokenizer.chat_template
+    base = AutoModelForCausalLM.from_pretrained(lora_run / "base-model")
+    with pytest.raises(IndexError, match="out of bounds"):  # without the resize: the EOT row is missing
+        PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(lora_run / "base-model"), adapter)
+    base.resize_token_embeddings(len(tokenizer))
+    model = PeftModel.from_pretrained(base, adapter).eval()
+    merged = AutoModelForCausalLM.from_pretrained(lora_run / "final").eval()
+    messages = [{"role": "user", "content": "What colour is the sky number 3?"}]
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.no_grad():
+        assert torch.allclose(model(**prompt).logits, merged(**prompt).logits, atol=1e-4)
+        out = model.generate(**prompt, do_sample=False, max_new_tokens=8)
+    assert out.shape[1] > prompt["input_ids"].shape[1]
