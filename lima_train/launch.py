@@ -43,11 +43,15 @@ def hostfile_slots(hostfile: Path) -> dict[str, int]:
 
 
 def world_size(config: RunConfig) -> int:
-    """How many training processes the launch will start: `nproc`, or the hostfile's slots (capped by `nproc` > 1)."""
+    """How many training processes the launch will start: `nproc`, or the hostfile's slots.
+
+    With a hostfile, `nproc` above 1 becomes DeepSpeed's `--num_gpus`, which gives every host that
+    many processes whatever its slots (deepspeed.launcher.runner.apply_num_nodes_and_gpus).
+    """
     if not config.hostfile:
         return config.nproc
-    slots = hostfile_slots(Path(config.hostfile)).values()
-    return sum(min(count, config.nproc) if config.nproc > 1 else count for count in slots)
+    hosts = hostfile_slots(Path(config.hostfile))
+    return len(hosts) * config.nproc if config.nproc > 1 else sum(hosts.values())
 
 
 def check_start(config: RunConfig) -> BatchPlan:

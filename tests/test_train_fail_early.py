@@ -75,7 +75,8 @@ def test_a_batch_that_does_not_split_fails_at_once_and_the_fixed_rerun_needs_no_
 
 
 @pytest.mark.parametrize(
-    "nproc, hostfile, processes", [("3", None, 3), ("1", "a slots=3\nb slots=2\n", 5), ("2", "a slots=3\n", 2)]
+    "nproc, hostfile, processes",
+    [("3", None, 3), ("1", "a slots=3\nb slots=2\n", 5), ("3", "a slots=8\nb slots=8\n", 6), ("2", "a slots=3\n", 2)],
 )
 def test_the_batch_split_is_checked_for_the_process_count_of_the_launch(tmp_path, stubbed, nproc, hostfile, processes):
     manifest = write_manifest(tmp_path, examples=8)
@@ -84,7 +85,7 @@ def test_the_batch_split_is_checked_for_the_process_count_of_the_launch(tmp_path
         (tmp_path / "hosts").write_text(hostfile)
         extra += ["--hostfile", str(tmp_path / "hosts")]
     code, output, _ = start(manifest, tmp_path / "run", *extra)
-    if processes == 2:  # a hostfile's 3 slots capped by --nproc 2: 32 splits, the start gets through
+    if processes == 2:  # --nproc 2 gives the one host 2 processes (DeepSpeed's --num_gpus): 32 splits
         assert stubbed["config"].nproc == 2
         return
     assert code == 2 and f"global batch 32 does not divide over {processes} processes" in output
