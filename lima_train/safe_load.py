@@ -174,14 +174,16 @@ def enforce_weights_only() -> None:
     """
     import torch
 
-    torch.serialization.add_safe_globals(allowed_globals())
     if getattr(torch.load, "_lima_weights_only", False):
         return
-    original = torch.load
+    original, allowed = torch.load, allowed_globals()
 
     def load(*args, **kwargs):
         kwargs["weights_only"] = True
-        return original(*args, **kwargs)
+        # Per call, not add_safe_globals once: leaving any `safe_globals` context (transformers' own,
+        # around its RNG load) removes the types it listed from torch's process-wide allowlist.
+        with torch.serialization.safe_globals(allowed):
+            return original(*args, **kwargs)
 
     load._lima_weights_only = True
     torch.load = load

@@ -94,3 +94,11 @@ def test_an_empty_optimizer_file_is_one_line_not_aborted_and_metrics_stay(run):
     assert errors == [f"error: {shard}: damaged: 0 bytes, {size:,} when it was saved"]
     assert "Traceback" not in stderr and "Aborted" not in stderr
     assert (out / "metrics.jsonl").read_bytes() == metrics
+
+
+def test_an_intact_checkpoint_still_resumes_through_deepspeeds_weights_only_load(run):
+    """The shards hold DeepSpeed's ZeroStageEnum and LossScaler: allowed on every load, not only the first."""
+    manifest, out, checkpoint = run
+    result = lima_train("run", manifest, "--out", out, "--resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "error:" not in result.stderr and "checkpoint-2" in result.stdout
