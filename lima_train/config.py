@@ -68,7 +68,7 @@ class RunConfig(BaseModel):
     gen_repetition_penalty: float = 1.2
     gen_max_new_tokens: int | None = None  # None: up to max_length (LIMA: 2048)
     gen_batch_size: int = 8
-    dev_max_new_tokens: int = Field(default=256, ge=1)  # per-epoch dev answers: at most this, and gen_max_new_tokens
+    dev_max_new_tokens: int = 256  # per-epoch dev answers: at most this, and gen_max_new_tokens
     # LoRA instead of full fine-tuning
     lora: bool = False
     lora_r: int = 16
@@ -189,6 +189,7 @@ def validate(config: RunConfig) -> None:
         (config.global_batch >= 1, "global_batch must be at least 1"),
         (config.micro_batch is None or config.micro_batch >= 1, "micro_batch must be at least 1"),
         (config.max_length >= 8, "max_length must be at least 8"),
+        (config.dev_max_new_tokens >= 1, "dev_max_new_tokens must be at least 1"),
         (
             config.learning_rate > 0 and 0 <= config.lr_end <= config.learning_rate,
             "need learning_rate > 0 and 0 <= lr_end <= learning_rate",

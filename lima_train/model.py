@@ -324,6 +324,9 @@ def _merged_adapter(checkpoint: Path, tokenizer):
 
     adapter = json.loads((checkpoint / "adapter_config.json").read_text(encoding="utf-8"))
     base_path = adapter.get("base_model_name_or_path")
+    if base_path and not Path(base_path).is_dir():  # a moved run folder: its own base-model/ beside the checkpoints
+        moved = checkpoint.parent.parent / "base-model"
+        base_path = str(moved) if moved.is_dir() else base_path
     if not base_path or not Path(base_path).is_dir():
         raise InputError(f"{checkpoint}: the adapter's base model {base_path!r} is not a local directory")
     base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)

@@ -29,7 +29,7 @@ from .atomic import write_atomic
 from .callbacks import make_callbacks
 from .checkpoints import resume_start
 from .config import RunConfig, plan_batches, read_run_config
-from .data import dev_set_path, encode_manifest, read_manifest, read_prompts
+from .data import char_cap, dev_set_path, encode_manifest, read_manifest, read_prompts
 from .errors import InputError
 from .model import add_eot, load_tokenizer, prepare_for_training, write_recipe_note
 from .trainer import deepspeed_config, make_trainer, training_arguments, weights_dtype
@@ -79,11 +79,17 @@ def encoded_dataset(config: RunConfig):
     """The base model's tokenizer with EOT added, its EOT id, and the manifest encoded for training.
 
     Raises when trimming to max_length leaves no example with an answer token to learn from.
-    Returns (tokenizer, eot_id, examples, how many were dropped).
+    Returns (tokenizer, eot_id, examples, how many were dropped). Examples longer than the character
+    cap are cut before tokenizing (data.char_cap) and said once, by process 0.
     """
     tokenizer = load_tokenizer(config.base_model)
     eot_id = add_eot(tokenizer, config.eot_token)
-    dataset, dropped = encode_manifest(read_manifest(Path(config.manifest)), tokenizer, eot_id, config.max_length)
+    cut: list[str] = []
+    dataset, dropped = encode_manifest(read_manifest(Path(config.manifest)), tokenizer, eot_id, config.max_length, cut_ids=cut)
+    if cut and os.environ.get("RANK", "0") == "0":
+        print(
+            f"{len(cut)} example(s) longer than {char_cap(config.max_length):,} characters cut before tokenizing", file=sys.stderr
+        )
     if not dataset:
         raise InputError(
             f"{config.manifest}: all {dropped} example(s) keep no answer token after trimming "

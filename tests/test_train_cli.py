@@ -67,6 +67,9 @@ def test_unknown_setting_and_bad_values_are_errors(tmp_path):
     assert result.exit_code == 2 and "'three' is not a valid int" in result.output
     result = runner.invoke(app, ["run", str(manifest), "--out", str(tmp_path / "r"), "--model", str(tmp_path)])
     assert result.exit_code == 2 and "not a local Hugging Face model directory" in result.output
+    result = runner.invoke(app, ["run", str(manifest), "--out", str(tmp_path / "r"), "--set", "dev_max_new_tokens=0"])
+    assert result.exit_code == 2 and "dev_max_new_tokens must be at least 1" in result.output
+    assert not (tmp_path / "r").exists()
 
 
 def test_existing_run_needs_resume_and_resume_keeps_saved_settings(tmp_path):
