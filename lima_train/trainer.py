@@ -114,26 +114,26 @@ def _lr_factor(step: int, total_steps: int, lr: float, lr_end: float) -> float:
 
 
 def make_trainer(model, args, dataset, tokenizer, lr_end: float, callbacks: list):
-    """A Trainer whose micro-batches are length-balanced and packed (no padding, no cross-attention)."""
-    from transformers import DataCollatorWithFlattening, Trainer
-    from transformers.trainer_pt_utils import BatchRebalanceSampler
+    """A Trainer whose steps see every example once an epoch, in micro-batches packed into rows (batching.py)."""
+    from transformers import Trainer
+
+    from .batching import make_collator, make_sampler, uses_flash_attention
 
     class LimaTrainer(Trainer):
-        """The Trainer with LIMA's sampler, packed-row loss and linear schedule."""
+        """The Trainer with LIMA's steps (every example once an epoch), packed rows and linear schedule."""
 
         def _get_train_sampler(self, train_dataset=None):
-            # Every optimizer step takes `global batch` examples of a seeded shuffle; within a
-            # step, examples are dealt into micro-batches of balanced token cost across ranks.
+            # A step takes `global batch` examples of a seeded shuffle, the epoch's last step what is
+            # left; this process gets its `gradient_accumulation_steps` micro-batches of each step.
             data = train_dataset if train_dataset is not None else self.train_dataset
             world = max(1, self.args.world_size)
-            return BatchRebalanceSampler(
+            return make_sampler(
                 lengths=[len(record["input_ids"]) for record in data],
-                effective_batch_size=self.args.per_device_train_batch_size * self.args.gradient_accumulation_steps * world,
-                dp_size=world,
+                global_batch=self.args.per_device_train_batch_size * self.args.gradient_accumulation_steps * world,
+                world_size=world,
                 grad_accum=self.args.gradient_accumulation_steps,
-                seed=self.args.seed,
                 rank=self.args.process_index if world > 1 else 0,
-                drop_last=False,
+                seed=self.args.seed,
             )
 
         def compute_loss(self, model, inputs, *args, **kwargs):
@@ -154,7 +154,7 @@ def make_trainer(model, args, dataset, tokenizer, lr_end: float, callbacks: list
         model=model,
         args=args,
         train_dataset=dataset,
-        data_collator=DataCollatorWithFlattening(return_position_ids=True),
+        data_collator=make_collator(flatten=uses_flash_attention(model)),
         processing_class=tokenizer,
         callbacks=callbacks,
     )
