@@ -275,7 +275,11 @@ def read_run_config(path: Path) -> RunConfig:
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """How the global batch splits: micro-batch x gradient accumulation x world size."""
+    """How the global batch splits: micro-batch x gradient accumulation x world size.
+
+    `micro_batch` is examples per process per forward pass (at most: an epoch's short last step
+    deals fewer), packed into rows by lima_train/batching.py.
+    """
 
     global_batch: int
     micro_batch: int
