@@ -77,7 +77,11 @@ def run(
     weight_decay: Annotated[float | None, typer.Option(help="AdamW weight decay [LIMA: 0.1].")] = None,
     global_batch: Annotated[int | None, typer.Option(help="Examples per optimizer step over all processes [LIMA: 32].")] = None,
     micro_batch: Annotated[
-        int | None, typer.Option(help="Examples per process per forward pass [default: largest of 8/4/2/1 that divides].")
+        int | None,
+        typer.Option(
+            help="Examples per process per forward pass, packed into rows no longer than the longest; an epoch's "
+            "short last step deals fewer [default: largest of 8/4/2/1 that divides]."
+        ),
     ] = None,
     max_length: Annotated[int | None, typer.Option(help="Trim sequences to this many tokens [LIMA: 2048].")] = None,
     top_dropout: Annotated[

@@ -14,9 +14,8 @@ first user turn, a blank line between them. The chat template saved with every c
 (chat_template.py) renders the same text, and each turn is tokenised as it falls in that text,
 after the special token before it, so `tokenizer.apply_chat_template` gives the same ids. An
 example longer than `max_chars` characters (`char_cap`: 32 per token of `max_length`) is cut
-before it is tokenised, so that one huge example cannot exhaust memory. Batching lives in trainer.py: micro-batches are
-packed into one row with positions restarting at every example, so no padding is computed and no
-example attends to another.
+before it is tokenised, so that one huge example cannot exhaust memory. Batching lives in batching.py: micro-batches are
+packed into rows with positions restarting at every example, so no example attends to another.
 """
 
 from __future__ import annotations
