@@ -186,6 +186,7 @@ def train_run(kind: str, examples, options, tokens_per_step: float) -> dict:
                 packing_strategy="bfd",
                 dataset_num_proc=None,
                 gradient_checkpointing=False,  # SFTConfig's default is on; no other run recomputes activations
+                bf16=False,  # SFTConfig's default is bf16 autocast, many times slower on a CPU; every run here is fp32
                 **{**common, "gradient_accumulation_steps": trl_accum},
             )
             table = datasets.Dataset.from_list([{"input_ids": e["input_ids"], "labels": e["labels"]} for e in examples])

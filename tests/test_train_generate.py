@@ -154,12 +154,12 @@ def test_dev_answers_get_a_small_budget_of_their_own_and_generate_keeps_the_runs
 
 
 def test_dev_budget_is_a_setting_and_must_be_at_least_one():
-    from lima_train.config import build_config, parse_assignments
+    from lima_train.config import build_config, parse_assignments, validate
     from lima_train.errors import InputError
 
     assert build_config(parse_assignments(["dev_max_new_tokens=64"])).dev_max_new_tokens == 64
-    with pytest.raises(InputError, match="dev_max_new_tokens"):
-        parse_assignments(["dev_max_new_tokens=0"])
+    with pytest.raises(InputError, match="dev_max_new_tokens must be at least 1"):
+        validate(build_config(parse_assignments(["dev_max_new_tokens=0"])))
 
 
 def test_prompts_are_batched_shortest_first_and_answered_in_their_order():

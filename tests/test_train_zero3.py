@@ -117,7 +117,7 @@ def test_zero3_checkpoint_reloads_as_plain_llama_and_stops_at_eot(zero3_run):
     model = LlamaForCausalLM.from_pretrained(checkpoint).eval()
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     eot = tokenizer.convert_tokens_to_ids("<EOT>")
-    assert eot == len(tokenizer) - 1 and eot != tokenizer.eos_token_id
+    assert eot == len(tokenizer) - 1 and eot == tokenizer.eos_token_id  # EOT ends a turn and is the stop token
     assert model.get_input_embeddings().weight.shape[0] == len(tokenizer)
     assert eot in model.generation_config.eos_token_id
 
