@@ -64,17 +64,7 @@ def test_prompt_longer_than_the_context_keeps_its_end_and_leaves_room_to_answer(
 
 def test_a_real_model_answers_inside_the_context():
     tokenizer, eot = word_tokenizer()
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=40,
-    )
-    model = transformers.LlamaForCausalLM(config).eval()
+    model = tiny_llama(tokenizer, positions=40)
     prompt = Example("p", (("user", words(25)),))
     records = answer(model, tokenizer, eot, [prompt], Decoding(0.9, 0.7, 1.0, 2048, 1, greedy=True), max_length=40)
     assert records[0]["messages"][0]["content"] == words(25)
