@@ -147,21 +147,19 @@ def test_every_reader_default_is_what_lima_toml_says():
 QUOTAS = "[quotas]\nse_stem = 0\nse_other = 0\nwikihow = 0\nwritingprompts = 0\nsuperni = 0\nauthored = 3\n"
 
 
+def build_authored(recipe: Path, out: Path):
+    """``build`` of the authored sample with ``recipe`` into ``out`` (in process)."""
+    return run_cli(
+        "build", "--recipe", str(recipe), "--input", f"authored={ROOT / 'samples' / 'authored'}", "--out", str(out), "--no-cache"
+    )
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """A good set built from the authored sample, which every refused recipe must leave as it was."""
     root = tmp_path_factory.mktemp("recipes")
     recipe = recipe_file(root, QUOTAS)
-    result = run_cli(
-        "build",
-        "--recipe",
-        str(recipe),
-        "--input",
-        f"authored={ROOT / 'samples' / 'authored'}",
-        "--out",
-        str(root / "out"),
-        "--no-cache",
-    )
+    result = build_authored(recipe, root / "out")
     assert result.exit_code == 0, result.stderr
     return root / "out"
 
@@ -170,16 +168,7 @@ def refused(built: Path, recipe: Path, expected: str) -> None:
     """The build with ``recipe`` exits 2 with one line naming the recipe, and the set is untouched
     (in process, Typer's runner: a traceback would show as exit 1)."""
     before = {p.name: p.read_bytes() for p in built.iterdir()}
-    result = run_cli(
-        "build",
-        "--recipe",
-        str(recipe),
-        "--input",
-        f"authored={ROOT / 'samples' / 'authored'}",
-        "--out",
-        str(built),
-        "--no-cache",
-    )
+    result = build_authored(recipe, built)
     assert result.exit_code == 2, (result.exception, result.stderr)
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"error: {recipe}: "), result.stderr
