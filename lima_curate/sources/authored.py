@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 
 from ..errors import InputError, decode_utf8
 from ..records import Candidate
-from .guard import guarded
+from .guard import guarded, lone_surrogate
 
 NAME = "authored"
 VERSION = 2  # 2: numbers no manifest line can hold (1e400, NaN, past 64 bits) are an InputError (they built before)
@@ -39,7 +39,6 @@ SPLITS = ("train", "dev", "test")
 REQUIRED_FIELDS = ("id", "split", "messages")
 OPTIONAL_FIELDS = ("meta",)
 ROLES = ("user", "assistant")
-SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape in U+D800-DFFF: checked, as one alone is not text
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEFAULT_GROUP = "authored"
 INT_LIMIT = 1 << 63  # integers in meta must fit 64 bits, as every reader of a manifest line stores them
@@ -107,7 +106,7 @@ def parse_example(text: str, unit: Path, number: int) -> dict[str, Any]:
     example = load_json(text, fail)
     if not isinstance(example, dict):
         raise fail("expected a JSON object with id, split and messages")
-    if SURROGATE_ESCAPE.search(text) and not is_text(example):
+    if lone_surrogate(text, example):
         raise fail("holds a \\u escape of a lone surrogate, which is not text")
     problem = number_problem(example)
     if problem:
@@ -144,15 +143,6 @@ def load_json(text: str, fail: Callable[[str], InputError]) -> Any:
         raise fail("not valid JSON here (nested too deeply)") from None
     except ValueError:  # the only other ValueError json raises: int(), past sys.get_int_max_str_digits()
         raise fail(f"not valid JSON here (an integer of more than {sys.get_int_max_str_digits()} digits)") from None
-
-
-def is_text(value: Any) -> bool:
-    """Whether every string in a parsed JSON value can be written as UTF-8 (a lone ``\\ud800`` cannot)."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def number_problem(value: Any) -> str | None:

@@ -9,8 +9,10 @@ nesting deeper than the stack (``RecursionError``). ``InputError`` passes throug
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import Any, Iterable, Iterator, TypeVar
 
 from ..errors import InputError
 
@@ -40,3 +42,18 @@ def hostile_error(path: str | Path, error: BaseException) -> InputError:
     return InputError(
         path, f"cannot be read ({type(error).__name__}: {words})" if words else f"cannot be read ({type(error).__name__})"
     )
+
+
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape in U+D800-DFFF: checked, as one alone is not text
+
+
+def lone_surrogate(text: str, value: Any) -> bool:
+    """Whether JSON ``text``, parsed as ``value``, holds a ``\\ud800`` escape with no partner: a string
+    no manifest line can hold as UTF-8. The escape is looked for first, so text without one costs a scan."""
+    if not SURROGATE_ESCAPE.search(text):
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

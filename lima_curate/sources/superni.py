@@ -14,7 +14,6 @@ function of that one file, which is what the extraction cache keys on. Task file
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any, Iterator
 
 from ..errors import InputError, decode_utf8
 from ..records import Candidate, chat, rng_for
-from .guard import guarded
+from .guard import guarded, lone_surrogate
 
 NAME = "superni"
 VERSION = 2  # 2: a task holding a lone surrogate escape anywhere is an InputError (it built before when unused)
@@ -36,7 +35,6 @@ TRAIN_SPLIT = Path("splits") / "default" / "train_tasks.txt"
 TASK_URL = "https://github.com/allenai/natural-instructions/blob/master/tasks/{}"
 LICENCE = "Apache-2.0"
 LANGUAGE_FIELDS = ("Input_language", "Output_language", "Instruction_language")
-SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape in U+D800-DFFF: checked, as one alone is not text
 REQUIRED_FIELDS = ("Definition", "Categories", *LANGUAGE_FIELDS, "Instances")
 
 # Super-NI category names whose tasks write free text in answer to an instruction: LIMA's
@@ -147,7 +145,7 @@ def load_task(path: Path) -> dict[str, Any]:
         raise InputError(path, "not valid JSON here (nested too deeply)") from None
     except ValueError:  # the only other ValueError json raises: int(), past sys.get_int_max_str_digits()
         raise InputError(path, f"not valid JSON here (an integer of more than {sys.get_int_max_str_digits()} digits)") from None
-    if SURROGATE_ESCAPE.search(text) and not is_text(task):
+    if lone_surrogate(text, task):
         raise InputError(path, "holds a \\u escape of a lone surrogate, which is not text")
     if not isinstance(task, dict):
         raise InputError(path, "not a Super-NaturalInstructions task: expected a JSON object")
@@ -162,15 +160,6 @@ def load_task(path: Path) -> dict[str, Any]:
     if not isinstance(task["Instances"], list):
         raise InputError(path, "field 'Instances' must be a list")
     return task
-
-
-def is_text(value: Any) -> bool:
-    """Whether every string in a parsed JSON value can be written as UTF-8 (a lone ``\\ud800`` cannot)."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def is_list_of_strings(value: Any) -> bool:
