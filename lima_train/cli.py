@@ -238,15 +238,10 @@ def _resumed_config(manifest: Path, out: Path, flags: dict, config_file, assignm
         raise InputError(f"{manifest}: this run was trained on {config.manifest}")
     if file_sha256(manifest) != config.manifest_sha256:
         raise InputError(f"{manifest}: changed since the run started (sha256 differs); start a new run")
-    from .checkpoints import checkpoints
     from .launch import check_start
-    from .safe_load import verify_checkpoint
 
     check_start(config)  # e.g. a hostfile with other slots: refused before the metrics are trimmed
-    saved = checkpoints(out)
-    if saved:
-        verify_checkpoint(saved[-1])  # a damaged or crafted checkpoint: one line now, before any process starts
-    return config
+    return config  # the checkpoint itself is checked once, by process 0 in checkpoints.resume_start
 
 
 def _print_summary(out: Path, saved: list[Path], final: Path) -> None:
