@@ -1,0 +1,215 @@
+"""Judges behind one interface (lima_train/judges.py), against a real HTTP server on 127.0.0.1 that
+answers normally, slowly, with 500s, 429s and malformed bodies (tests/fake_openai_server.py), and a
+tiny local Hugging Face model built here; the cache re-run asks the server nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fake_openai_server import FakeOpenAI, NoChoices, NotJSON, Slow, Status
+
+from lima_train.errors import InputError
+from lima_train.judges import CachedJudge, OpenAIJudge, Reply, Request, cache_key, open_judge
+
+KEY = "sk-test-DISTINCTIVE-9f3a71c2"  # grepped for in every output and file: it must appear nowhere
+
+
+def ask(text: str, choices: tuple[str, ...] | None = None) -> Request:
+    return Request(messages=(("system", "You are a judge."), ("user", text)), choices=choices)
+
+
+def fast_judge(server: FakeOpenAI, **settings) -> OpenAIJudge:
+    """An HTTP judge with millisecond backoff, so retry tests take no time."""
+    settings = {"retries": 3, "timeout_s": 5.0, "backoff_s": 0.01, "max_backoff_s": 0.05, **settings}
+    return OpenAIJudge(server.url, "fake-judge", api_key=KEY, **settings)
+
+
+# ---- the HTTP judge ------------------------------------------------------------------------------
+
+
+def test_replies_come_back_in_order_with_temperature_zero_and_the_key_as_bearer():
+    with FakeOpenAI() as server:
+        judge = fast_judge(server)
+        replies = judge.ask([ask(f"prompt {index}") for index in range(6)])
+    assert [reply.text for reply in replies] == [f"echo: prompt {index}" for index in range(6)]
+    assert all(reply.error is None and not reply.cached for reply in replies)
+    assert judge.id == f"openai:{server.url}#fake-judge"
+    first = server.requests[0]
+    assert first["path"] == "/v1/chat/completions"
+    assert first["headers"]["authorization"] == f"Bearer {KEY}"
+    assert first["body"]["temperature"] == 0 and first["body"]["model"] == "fake-judge"
+    assert first["body"]["messages"][0] == {"role": "system", "content": "You are a judge."}
+
+
+def test_no_key_sends_no_authorization_header():
+    with FakeOpenAI() as server:
+        OpenAIJudge(server.url, "m").ask([ask("hi")])
+    assert "authorization" not in server.requests[0]["headers"]
+
+
+def test_at_most_concurrency_requests_are_in_flight():
+    with FakeOpenAI(delay=0.15) as server:
+        replies = fast_judge(server, concurrency=3).ask([ask(str(index)) for index in range(9)])
+    assert len(replies) == 9 and all(reply.text for reply in replies)
+    assert server.max_in_flight == 3
+
+
+def test_500_429_and_malformed_replies_are_retried_then_answered():
+    with FakeOpenAI() as server:
+        server.script(Status(500), Status(429, retry_after="0"), NotJSON(), NoChoices())
+        replies = fast_judge(server, retries=4, concurrency=1).ask([ask("persist")])
+    assert replies == [Reply("echo: persist")]
+    assert server.count == 5
+
+
+def test_retry_after_is_honoured_and_capped(monkeypatch):
+    waits = []
+    monkeypatch.setattr("lima_train.judges.time.sleep", waits.append)
+    with FakeOpenAI() as server:
+        server.script(Status(429, retry_after="7"), Status(429, retry_after="3600"), Status(503))
+        replies = fast_judge(server, concurrency=1, max_retry_after_s=120).ask([ask("wait")])
+    assert replies[0].text == "echo: wait" and server.count == 4
+    assert waits[:2] == [7.0, 120.0]  # the server's words, capped; then the backoff with jitter
+    assert 0.02 <= waits[2] <= 0.04  # third failure: half of 0.01 * 2**2 fixed, half random
+
+
+def test_a_timeout_is_retried():
+    with FakeOpenAI() as server:
+        server.script(Slow(3.0))
+        replies = fast_judge(server, timeout_s=0.5, concurrency=1).ask([ask("slowly")])
+    assert replies[0].text == "echo: slowly" and server.count == 2
+
+
+def test_after_the_last_retry_the_reply_is_none_with_one_line():
+    with FakeOpenAI() as server:
+        server.always(Status(503, message="overloaded\nplease wait"))
+        (reply,) = fast_judge(server, retries=2).ask([ask("doomed")])
+    assert reply.text is None
+    assert reply.error == f"{server.url}/chat/completions: HTTP 503: overloaded please wait (gave up after 3 tries)"
+    assert server.count == 3
+
+
+def test_malformed_replies_are_reported_after_the_retries():
+    with FakeOpenAI() as server:
+        server.always(NoChoices())
+        (reply,) = fast_judge(server, retries=1).ask([ask("x")])
+    assert reply.text is None and "no choices[0].message.content (gave up after 2 tries)" in reply.error
+
+
+def test_a_4xx_is_not_retried_and_the_echoed_key_is_redacted():
+    with FakeOpenAI() as server:
+        server.always(Status(401, message="Incorrect API key", echo_auth=True))
+        (reply,) = fast_judge(server).ask([ask("x")])
+    assert server.count == 1
+    assert reply.text is None
+    assert reply.error == f"{server.url}/chat/completions: HTTP 401: Incorrect API key (you sent Bearer [api key])"
+
+
+def test_an_unreachable_server_fails_after_retries():
+    with FakeOpenAI() as server:
+        url = server.url
+    judge = OpenAIJudge(url, "m", retries=1, backoff_s=0.01, timeout_s=2)
+    (reply,) = judge.ask([ask("anyone?")])
+    assert reply.text is None and "ConnectError" in reply.error and "gave up after 2 tries" in reply.error
+
+
+# ---- the cache -----------------------------------------------------------------------------------
+
+
+def test_a_rerun_through_the_cache_asks_the_server_nothing(tmp_path):
+    requests = [ask(f"q{index}") for index in range(4)]
+    with FakeOpenAI() as server:
+        first = open_judge(server.url, "fake-judge", "LIMA_NO_SUCH_KEY", None, tmp_path / "cache.sqlite").ask(requests)
+        asked = server.count
+        second = open_judge(server.url, "fake-judge", "LIMA_NO_SUCH_KEY", None, tmp_path / "cache.sqlite").ask(requests)
+    assert asked == 4 and server.count == 4
+    assert [r.text for r in second] == [r.text for r in first] and all(r.cached for r in second)
+    assert not any(r.cached for r in first)
+
+
+def test_failures_are_not_cached(tmp_path):
+    with FakeOpenAI() as server:
+        server.script(Status(400, message="bad request"))
+        judge = CachedJudge(fast_judge(server, concurrency=1), tmp_path / "cache.sqlite")
+        assert judge.ask([ask("a")])[0].text is None
+        assert judge.ask([ask("a")]) == [Reply("echo: a")]
+        assert judge.ask([ask("a")]) == [Reply("echo: a", cached=True)]
+    assert server.count == 2
+
+
+def test_the_cache_key_is_the_judge_and_the_request():
+    request = ask("same")
+    assert cache_key("a", request) == cache_key("a", Request(messages=(("system", "You are a judge."), ("user", "same"))))
+    assert cache_key("a", request) != cache_key("b", request)
+    assert cache_key("a", request) != cache_key("a", ask("same", choices=("Rating: 1",)))
+
+
+def test_a_file_that_is_not_sqlite_is_one_line(tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    cache.write_text("not a database, just text\n" * 100)
+    with FakeOpenAI() as server, pytest.raises(InputError) as error:
+        open_judge(server.url, "m", "OPENAI_API_KEY", None, cache)
+    assert str(error.value).startswith(f"{cache}: cannot use as the judge cache (an sqlite file): ")
+
+
+# ---- open_judge's checks -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            dict(url=None, hf_model=None),
+            "give exactly one judge: an OpenAI-compatible server (--judge-url with its model name) "
+            "or a local Hugging Face model folder",
+        ),
+        (dict(url="ftp://example.org/v1"), "ftp://example.org/v1: not an http(s) URL of an OpenAI-compatible server"),
+        (dict(url="127.0.0.1:8000"), "127.0.0.1:8000: not an http(s) URL of an OpenAI-compatible server"),
+        (dict(url="http://127.0.0.1:8000/v1", model=None), "http://127.0.0.1:8000/v1: a judge server needs the model name"),
+        (dict(concurrency=0), "judge concurrency must be at least 1, not 0"),
+        (dict(retries=-1), "judge retries must be 0 or more, not -1"),
+        (dict(timeout_s=0.0), "judge timeout must be above 0 seconds, not 0.0"),
+    ],
+)
+def test_open_judge_refuses_bad_arguments_in_one_line(arguments, message):
+    given = {
+        "url": "http://127.0.0.1:8000/v1",
+        "model": "m",
+        "key_env": "OPENAI_API_KEY",
+        "hf_model": None,
+        "cache": None,
+        **arguments,
+    }
+    with pytest.raises(InputError) as error:
+        open_judge(**given)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+def test_a_key_pasted_as_the_env_name_is_refused_without_echoing_it():
+    with pytest.raises(InputError) as error:
+        open_judge("http://127.0.0.1:8000/v1", "m", KEY, None, None)
+    assert KEY not in str(error.value) and "NAME of the environment variable" in str(error.value)
+
+
+def test_the_key_is_read_from_the_named_environment_variable(monkeypatch):
+    monkeypatch.setenv("MY_JUDGE_KEY", KEY)
+    with FakeOpenAI() as server:
+        judge = open_judge(server.url, "m", "MY_JUDGE_KEY", None, None)
+        judge.ask([ask("x")])
+    assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"
+    assert KEY not in judge.id and KEY not in repr(judge)
+
+
+def test_both_a_url_and_a_local_folder_are_refused(tmp_path: Path):
+    with pytest.raises(InputError, match="not both$"):
+        open_judge("http://127.0.0.1:8000/v1", "m", "OPENAI_API_KEY", tmp_path, None)
+
+
+def test_the_cache_holds_no_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("MY_JUDGE_KEY", KEY)
+    with FakeOpenAI() as server:
+        open_judge(server.url, "m", "MY_JUDGE_KEY", None, tmp_path / "c.sqlite").ask([ask("x"), ask("y")])
+    rows = sqlite3.connect(tmp_path / "c.sqlite").execute("SELECT * FROM replies").fetchall()
+    assert len(rows) == 2 and KEY not in repr(rows)
