@@ -367,8 +367,127 @@ def _http_judge(url: str, model: str | None, key_env: str, concurrency: int, ret
     return OpenAIJudge(url, model, os.environ.get(key_env), concurrency=concurrency, retries=retries, timeout_s=timeout_s)
 
 
-class LocalJudge:
-    """Placeholder until the local Hugging Face judge lands: refuses with one line."""
+# ---- the local Hugging Face judge ----------------------------------------------------------------
 
-    def __init__(self, folder: Path):
-        raise InputError(f"{folder}: local Hugging Face judges are not built yet; use --judge-url")
+
+class LocalJudge:
+    """A causal LM folder loaded in process: greedy replies through its chat template, or the likeliest choice.
+
+    A request with `choices` is answered with the choice whose tokens, followed by the end-of-turn
+    (EOS) token, are most likely after the prompt: the model's probability that its whole reply is
+    that choice. One forward pass per choice, only the choice's logits kept, so a long prompt and a
+    large vocabulary stay within memory. Without choices the reply is generated greedily.
+    """
+
+    def __init__(self, folder: Path, max_new_tokens: int = 512, device: str | None = None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if not folder.is_dir():
+            raise InputError(f"{folder}: no such model folder (a local Hugging Face judge: config.json, weights, tokenizer)")
+        if not (folder / "config.json").is_file():
+            raise InputError(f"{folder}: not a Hugging Face model folder (no config.json)")
+        weights = sorted(path for path in folder.iterdir() if path.is_file() and path.name.endswith(WEIGHT_SUFFIXES))
+        if not weights:
+            raise InputError(f"{folder}: no model weights in it (*.safetensors or *.bin)")
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(folder)
+            dtype = torch.float32 if self.device == "cpu" else "auto"
+            self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(self.device).eval()
+        except (OSError, ValueError, KeyError, RuntimeError) as error:
+            raise InputError(f"{folder}: cannot load it as a causal language model: {one_line(str(error), 200)}") from None
+        embeddings = self.model.get_input_embeddings().num_embeddings
+        if len(self.tokenizer) > embeddings:
+            raise InputError(
+                f"{folder}: its tokenizer has {len(self.tokenizer)} tokens but the model only {embeddings} embeddings"
+            )
+        if not self.tokenizer.chat_template:
+            raise InputError(f"{folder}: its tokenizer has no chat template, so a judge's prompt cannot be rendered")
+        self.id = f"hf:{folder.resolve()}@{files_sha256(weights)[:12]}"
+        self.max_new_tokens = max_new_tokens
+        self.max_positions = getattr(self.model.config, "max_position_embeddings", None)
+
+    def __repr__(self) -> str:
+        return f"LocalJudge({self.id!r})"
+
+    def ask(self, requests: list[Request], on_reply: OnReply | None = None) -> list[Reply]:
+        """One reply per request, in order, one at a time (the model has the machine to itself)."""
+        replies = []
+        for index, request in enumerate(requests):
+            reply = self._ask_one(request)
+            replies.append(reply)
+            if on_reply is not None:
+                on_reply(index, reply)
+        return replies
+
+    def _ask_one(self, request: Request) -> Reply:
+        from jinja2 import TemplateError
+
+        try:
+            prompt = self._prompt_ids(request)
+        except TemplateError as error:
+            return Reply(None, error=f"{self.id}: the chat template refused the request: {one_line(str(error), 200)}")
+        if request.choices is not None:
+            if not request.choices:
+                return Reply(None, error=f"{self.id}: a request with an empty list of choices")
+            return self._likeliest(prompt, request.choices)
+        return self._generated(prompt)
+
+    def _prompt_ids(self, request: Request) -> list[int]:
+        messages = [{"role": role, "content": content} for role, content in request.messages]
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def _too_long(self, tokens: int) -> str | None:
+        if self.max_positions is not None and tokens > self.max_positions:
+            return f"{self.id}: the request is {tokens} tokens, more than the model's {self.max_positions} positions"
+        return None
+
+    def _generated(self, prompt: list[int]) -> Reply:
+        import torch
+        from transformers import GenerationConfig
+
+        room = self.max_new_tokens if self.max_positions is None else min(self.max_new_tokens, self.max_positions - len(prompt))
+        if room < 1:
+            return Reply(None, error=self._too_long(len(prompt) + 1))
+        eos = self.tokenizer.eos_token_id
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos
+        settings = GenerationConfig(do_sample=False, max_new_tokens=room, eos_token_id=eos, pad_token_id=pad)
+        ids = torch.tensor([prompt], device=self.device)
+        with torch.no_grad():
+            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), generation_config=settings)
+        return Reply(self.tokenizer.decode(out[0, len(prompt) :], skip_special_tokens=True).strip())
+
+    def _likeliest(self, prompt: list[int], choices: tuple[str, ...]) -> Reply:
+        scores = []
+        for choice in choices:
+            tokens = self.tokenizer(choice, add_special_tokens=False)["input_ids"]
+            if self.tokenizer.eos_token_id is not None:
+                tokens = [*tokens, self.tokenizer.eos_token_id]
+            problem = self._too_long(len(prompt) + len(tokens))
+            if problem:
+                return Reply(None, error=problem)
+            scores.append(self.log_likelihood(prompt, tokens))
+        return Reply(choices[max(range(len(choices)), key=lambda index: (scores[index], -index))])
+
+    def log_likelihood(self, prompt: list[int], continuation: list[int]) -> float:
+        """log p(continuation | prompt) under the model: the sum of its tokens' log-probabilities."""
+        import torch
+
+        ids = torch.tensor([prompt + continuation], device=self.device)
+        with torch.no_grad():
+            logits = self.model(ids, logits_to_keep=len(continuation) + 1).logits[0, :-1].float()
+        target = torch.tensor(continuation, device=self.device)
+        return torch.log_softmax(logits, dim=-1).gather(-1, target[:, None]).sum().item()
+
+
+def files_sha256(paths: list[Path]) -> str:
+    """sha256 over the files' names and bytes in order: names a set of weights (first 12 in a judge id)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode("utf-8") + b"\0")
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()

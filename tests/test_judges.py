@@ -213,3 +213,118 @@ def test_the_cache_holds_no_key(tmp_path, monkeypatch):
         open_judge(server.url, "m", "MY_JUDGE_KEY", None, tmp_path / "c.sqlite").ask([ask("x"), ask("y")])
     rows = sqlite3.connect(tmp_path / "c.sqlite").execute("SELECT * FROM replies").fetchall()
     assert len(rows) == 2 and KEY not in repr(rows)
+
+
+# ---- the local Hugging Face judge ----------------------------------------------------------------
+
+RATINGS = tuple(f"Rating: {score}" for score in range(1, 7))
+
+
+@pytest.fixture(scope="module")
+def tiny_judge_folder(tmp_path_factory) -> Path:
+    """A tiny random LLaMA whose tokenizer has lima-train's chat template (as every lima-train checkpoint)."""
+    from train_helpers import tiny_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lima_train.model import add_eot
+
+    folder = tiny_model(tmp_path_factory.mktemp("judge") / "tiny")
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    add_eot(tokenizer, "<EOT>")
+    tokenizer.save_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    model.resize_token_embeddings(len(tokenizer))
+    model.save_pretrained(folder)
+    return folder
+
+
+def reference_log_likelihood(model, prompt: list[int], continuation: list[int]) -> float:
+    """The same sum computed the long way: every position's logits, no logits_to_keep."""
+    import torch
+
+    ids = torch.tensor([prompt + continuation])
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(ids).logits[0].float(), dim=-1)
+    return sum(logprobs[len(prompt) + i - 1, token].item() for i, token in enumerate(continuation))
+
+
+def test_the_local_judge_returns_the_likeliest_choice(tiny_judge_folder):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from lima_train.judges import LocalJudge
+
+    judge = LocalJudge(tiny_judge_folder, device="cpu")
+    fresh = AutoModelForCausalLM.from_pretrained(tiny_judge_folder, dtype=torch.float32).eval()
+    request = ask("What colour is the sky number 3? Rate the answer.", choices=RATINGS)
+    prompt = judge._prompt_ids(request)
+    eos = judge.tokenizer.eos_token_id
+    tokens = {choice: [*judge.tokenizer(choice, add_special_tokens=False)["input_ids"], eos] for choice in RATINGS}
+    scores = {choice: reference_log_likelihood(fresh, prompt, tokens[choice]) for choice in RATINGS}
+    (reply,) = judge.ask([request])
+    assert reply.text == max(RATINGS, key=scores.get)
+    assert judge.log_likelihood(prompt, tokens["Rating: 4"]) == pytest.approx(scores["Rating: 4"], abs=1e-4)
+    reordered = ask(request.messages[1][1], choices=tuple(reversed(RATINGS)))
+    assert judge.ask([reordered])[0].text == reply.text  # the order of the choices does not decide
+
+
+def test_the_local_judge_generates_greedily_and_its_id_names_the_weights(tiny_judge_folder):
+    from lima_train.judges import LocalJudge, files_sha256
+
+    judge = LocalJudge(tiny_judge_folder, max_new_tokens=12)
+    first = judge.ask([ask("What colour is the sky?"), ask("What colour is the road?")])
+    again = judge.ask([ask("What colour is the sky?")])
+    assert isinstance(judge, LocalJudge)
+    assert all(isinstance(reply.text, str) and reply.error is None for reply in first)
+    assert again[0].text == first[0].text  # greedy: the same words every time
+    weights = sorted(tiny_judge_folder.glob("*.safetensors"))
+    assert judge.id == f"hf:{tiny_judge_folder.resolve()}@{files_sha256(weights)[:12]}" and len(judge.id.rsplit("@")[1]) == 12
+
+
+def test_a_request_longer_than_the_local_model_is_a_failed_reply(tiny_judge_folder):
+    from lima_train.judges import LocalJudge
+
+    judge = LocalJudge(tiny_judge_folder, device="cpu")
+    (long_one, rated) = judge.ask([ask("word " * 400), ask("word " * 400, choices=RATINGS)])
+    assert long_one.text is None and rated.text is None
+    assert "more than the model's 256 positions" in long_one.error and long_one.error.startswith(judge.id)
+
+
+def test_the_local_judge_through_the_cache_answers_from_the_file(tiny_judge_folder, tmp_path):
+    requests = [ask("What colour is the bird?", choices=RATINGS), ask("What colour is the stone?", choices=("A", "B"))]
+    first = open_judge(None, None, "OPENAI_API_KEY", tiny_judge_folder, tmp_path / "c.sqlite").ask(requests)
+    second = open_judge(None, None, "OPENAI_API_KEY", tiny_judge_folder, tmp_path / "c.sqlite").ask(requests)
+    assert [r.text for r in second] == [r.text for r in first] and all(r.cached for r in second)
+
+
+def test_local_folders_that_cannot_judge_are_one_line(tiny_judge_folder, tmp_path):
+    import shutil
+
+    missing = tmp_path / "no-such-model"
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    untemplated = tmp_path / "untemplated"
+    shutil.copytree(tiny_judge_folder, untemplated)
+    config = untemplated / "tokenizer_config.json"
+    config.write_text(config.read_text().replace('"chat_template"', '"unused_template"'))
+    for template in untemplated.glob("chat_template.*"):
+        template.unlink()
+    mismatched = tmp_path / "mismatched"
+    shutil.copytree(tiny_judge_folder, mismatched)
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(mismatched)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<EOT>", "<extra>"]})  # one token the model never saw
+    tokenizer.save_pretrained(mismatched)
+    expected = {
+        mismatched: f"{mismatched}: its tokenizer has {len(tokenizer)} tokens but the model only {len(tokenizer) - 1} embeddings",
+        missing: f"{missing}: no such model folder",
+        bare: f"{bare}: not a Hugging Face model folder (no config.json)",
+        untemplated: f"{untemplated}: its tokenizer has no chat template",
+    }
+    for folder, message in expected.items():
+        with pytest.raises(InputError) as error:
+            open_judge(None, None, "OPENAI_API_KEY", folder, None)
+        assert str(error.value).startswith(message) and "\n" not in str(error.value)
+    with pytest.raises(InputError, match="a model name .'gpt-4o'. goes with --judge-url"):
+        open_judge(None, "gpt-4o", "OPENAI_API_KEY", tiny_judge_folder, None)
