@@ -30,12 +30,12 @@ import random
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from time import sleep
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -168,7 +168,7 @@ class OpenAIJudge:
                 if failures > self.retries:
                     tries = f"{failures} {'try' if failures == 1 else 'tries'}"
                     return Reply(None, error=self._redacted(f"{self.endpoint}: {problem.reason} (gave up after {tries})"))
-                time.sleep(self._wait(problem.wait, failures))
+                sleep(self._wait(problem.wait, failures))
 
     def _attempt(self, request: Request) -> str:
         import httpx

@@ -66,7 +66,7 @@ def test_500_429_and_malformed_replies_are_retried_then_answered():
 
 def test_retry_after_is_honoured_and_capped(monkeypatch):
     waits = []
-    monkeypatch.setattr("lima_train.judges.time.sleep", waits.append)
+    monkeypatch.setattr("lima_train.judges.sleep", waits.append)
     with FakeOpenAI() as server:
         server.script(Status(429, retry_after="7"), Status(429, retry_after="3600"), Status(503))
         replies = fast_judge(server, concurrency=1, max_retry_after_s=120).ask([ask("wait")])
@@ -328,3 +328,44 @@ def test_local_folders_that_cannot_judge_are_one_line(tiny_judge_folder, tmp_pat
         assert str(error.value).startswith(message) and "\n" not in str(error.value)
     with pytest.raises(InputError, match="a model name .'gpt-4o'. goes with --judge-url"):
         open_judge(None, "gpt-4o", "OPENAI_API_KEY", tiny_judge_folder, None)
+
+
+# ---- the key never shows -------------------------------------------------------------------------
+
+
+FAILURES = [
+    Status(401, message="Incorrect API key", echo_auth=True),
+    Status(403, message="forbidden", echo_auth=True),
+    Status(400, message="bad request", echo_auth=True),
+    Status(500, message="boom", echo_auth=True),
+    Status(429, message="slow down", retry_after="0", echo_auth=True),
+    NotJSON(),
+    NoChoices(),
+    Slow(2.0),
+]
+
+
+def test_the_key_appears_in_no_output_log_reply_or_file_on_any_failure(tmp_path, monkeypatch, capsys, caplog):
+    import logging
+
+    monkeypatch.setenv("MY_JUDGE_KEY", KEY)
+    monkeypatch.setattr("lima_train.judges.sleep", lambda seconds: None)
+    caplog.set_level(logging.DEBUG)  # httpx's and httpcore's own logs included
+    seen = []
+    with FakeOpenAI() as server:
+        for number, failure in enumerate(FAILURES):
+            server.always(failure)
+            judge = open_judge(server.url, "m", "MY_JUDGE_KEY", None, tmp_path / "cache.sqlite", retries=1, timeout_s=0.5)
+            replies = judge.ask([ask(f"failure {number}")])
+            seen += [repr(replies), repr(judge), judge.id]
+            assert replies[0].text is None and replies[0].error, failure
+        url = server.url
+    judge = open_judge(url, "m", "MY_JUDGE_KEY", None, tmp_path / "cache.sqlite", retries=1)  # nobody listening now
+    seen.append(repr(judge.ask([ask("unreachable")])))
+    assert all(request["headers"]["authorization"] == f"Bearer {KEY}" for request in server.requests)  # it was sent
+    out, err = capsys.readouterr()
+    files = b"".join(path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
+    assert "[api key]" in "".join(seen)  # the echoes were there, redacted
+    for where, text in {"replies": "".join(seen), "stdout": out, "stderr": err, "logs": caplog.text}.items():
+        assert KEY not in text, where
+    assert KEY.encode() not in files
