@@ -17,7 +17,8 @@ comes back as `Reply(text=None, error="one line")`, and the caller counts it.
   what is missing. Failures are not cached.
 
 `open_judge` is the command line's one entry point. httpx, torch and transformers are imported inside
-the functions, so `lima-train --help` stays instant.
+the functions, so `lima-train --help` stays instant. About 500 lines: the two judges, the cache and
+the entry point share one contract (docs/evaluation.md, "Judges"), and the evaluator imports one module.
 """
 
 from __future__ import annotations
@@ -336,8 +337,8 @@ def open_judge(
     """The judge the command line asked for, checked first (one InputError line), wrapped in the cache."""
     if (url is None) == (hf_model is None):
         raise InputError(
-            "give exactly one judge: an OpenAI-compatible server (--judge-url with its model name) "
-            "or a local Hugging Face model folder" + (", not both" if url is not None else "")
+            "give exactly one judge: an OpenAI-compatible server (--judge-url with --judge-model) "
+            "or a local Hugging Face model folder (--judge-hf)" + (", not both" if url is not None else "")
         )
     if concurrency < 1:
         raise InputError(f"judge concurrency must be at least 1, not {concurrency}")
@@ -351,7 +352,9 @@ def open_judge(
     else:
         assert hf_model is not None
         if model is not None:
-            raise InputError(f"{hf_model}: a local judge is named by its folder; a model name ({model!r}) goes with --judge-url")
+            raise InputError(
+                f"{hf_model}: a local judge is named by its folder; a model name ({model!r}, --judge-model) goes with --judge-url"
+            )
         judge = LocalJudge(hf_model)
     return judge if cache is None else CachedJudge(judge, cache)
 
@@ -361,7 +364,7 @@ def _http_judge(url: str, model: str | None, key_env: str, concurrency: int, ret
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{url}: not an http(s) URL of an OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1)")
     if not model or not model.strip():
-        raise InputError(f"{url}: a judge server needs the model name to ask for (e.g. the id its /v1/models lists)")
+        raise InputError(f"{url}: a judge server needs --judge-model, the model name it serves (an id its /v1/models lists)")
     if not ENV_NAME.fullmatch(key_env):  # never echo it: a key pasted here would be printed
         raise InputError("--judge-key-env takes the NAME of the environment variable holding the API key, not the key")
     return OpenAIJudge(url, model, os.environ.get(key_env), concurrency=concurrency, retries=retries, timeout_s=timeout_s)

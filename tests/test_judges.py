@@ -162,12 +162,12 @@ def test_a_file_that_is_not_sqlite_is_one_line(tmp_path):
     [
         (
             dict(url=None, hf_model=None),
-            "give exactly one judge: an OpenAI-compatible server (--judge-url with its model name) "
-            "or a local Hugging Face model folder",
+            "give exactly one judge: an OpenAI-compatible server (--judge-url with --judge-model) "
+            "or a local Hugging Face model folder (--judge-hf)",
         ),
         (dict(url="ftp://example.org/v1"), "ftp://example.org/v1: not an http(s) URL of an OpenAI-compatible server"),
         (dict(url="127.0.0.1:8000"), "127.0.0.1:8000: not an http(s) URL of an OpenAI-compatible server"),
-        (dict(url="http://127.0.0.1:8000/v1", model=None), "http://127.0.0.1:8000/v1: a judge server needs the model name"),
+        (dict(url="http://127.0.0.1:8000/v1", model=None), "http://127.0.0.1:8000/v1: a judge server needs --judge-model"),
         (dict(concurrency=0), "judge concurrency must be at least 1, not 0"),
         (dict(retries=-1), "judge retries must be 0 or more, not -1"),
         (dict(timeout_s=0.0), "judge timeout must be above 0 seconds, not 0.0"),
@@ -326,7 +326,7 @@ def test_local_folders_that_cannot_judge_are_one_line(tiny_judge_folder, tmp_pat
         with pytest.raises(InputError) as error:
             open_judge(None, None, "OPENAI_API_KEY", folder, None)
         assert str(error.value).startswith(message) and "\n" not in str(error.value)
-    with pytest.raises(InputError, match="a model name .'gpt-4o'. goes with --judge-url"):
+    with pytest.raises(InputError, match="a model name .'gpt-4o', --judge-model. goes with --judge-url"):
         open_judge(None, "gpt-4o", "OPENAI_API_KEY", tiny_judge_folder, None)
 
 
@@ -369,3 +369,35 @@ def test_the_key_appears_in_no_output_log_reply_or_file_on_any_failure(tmp_path,
     for where, text in {"replies": "".join(seen), "stdout": out, "stderr": err, "logs": caplog.text}.items():
         assert KEY not in text, where
     assert KEY.encode() not in files
+
+
+def test_many_threads_write_the_cache_together(tmp_path):
+    requests = [ask(f"q{index}") for index in range(40)]
+    with FakeOpenAI(delay=0.01) as server:
+        judge = CachedJudge(fast_judge(server, concurrency=8), tmp_path / "cache.sqlite")
+        judge.ask(requests)
+        again = judge.ask(requests)
+    assert server.count == 40 and all(reply.cached for reply in again)
+    assert sqlite3.connect(tmp_path / "cache.sqlite").execute("SELECT COUNT(*) FROM replies").fetchone() == (40,)
+
+
+class DiesAfterTwo:
+    """A judge killed mid-run (Ctrl-C) after two replies."""
+
+    id = "test:dies-after-two"
+
+    def ask(self, requests, on_reply=None):
+        for index in range(2):
+            on_reply(index, Reply(f"reply {index}"))
+        raise KeyboardInterrupt
+
+
+def test_replies_before_a_kill_are_kept(tmp_path):
+    requests = [ask(f"q{index}") for index in range(5)]
+    with pytest.raises(KeyboardInterrupt):
+        CachedJudge(DiesAfterTwo(), tmp_path / "cache.sqlite").ask(requests)
+    with FakeOpenAI() as server:
+        inner = fast_judge(server)
+        inner.id = DiesAfterTwo.id  # the same judge, back again
+        replies = CachedJudge(inner, tmp_path / "cache.sqlite").ask(requests)
+    assert [reply.cached for reply in replies] == [True, True, False, False, False] and server.count == 3
