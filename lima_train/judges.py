@@ -37,10 +37,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from time import sleep
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import httpx
 
 OnReply = Callable[[int, "Reply"], None]  # (index in the list asked, its reply), called as each one arrives
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -78,6 +81,16 @@ class Judge(Protocol):
 
     def ask(self, requests: list[Request]) -> list[Reply]:
         """One reply per request, in the same order."""
+        ...
+
+
+class ReportingJudge(Protocol):
+    """A judge that also reports each reply as it lands (all judges here): what the cache wraps."""
+
+    id: str
+
+    def ask(self, requests: list[Request], on_reply: OnReply | None = None) -> list[Reply]:
+        """One reply per request, in order; `on_reply(index, reply)` as each arrives."""
         ...
 
 
@@ -148,9 +161,12 @@ class OpenAIJudge:
             if on_reply is not None:
                 on_reply(index, reply)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(requests))), thread_name_prefix="judge") as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(requests))), thread_name_prefix="judge")
+        try:
             for future in [pool.submit(answer, index) for index in range(len(requests))]:
                 future.result()
+        finally:  # Ctrl-C or a failing on_reply: drop the queued requests, do not wait for them all
+            pool.shutdown(wait=False, cancel_futures=True)
         return [reply for reply in replies if reply is not None]
 
     def close(self) -> None:
@@ -204,7 +220,7 @@ class OpenAIJudge:
         return text.replace(self._secret, "[api key]") if self._secret else text
 
 
-def completion_text(response) -> str:
+def completion_text(response: httpx.Response) -> str:
     """choices[0].message.content of a 200 reply; anything else is a malformed reply, retried like a 5xx."""
     try:
         payload = response.json()
@@ -219,7 +235,7 @@ def completion_text(response) -> str:
     return content
 
 
-def server_message(response) -> str:
+def server_message(response: httpx.Response) -> str:
     """The server's own words for an error status: OpenAI's error.message, else the body's start."""
     try:
         payload = response.json()
@@ -263,7 +279,7 @@ def cache_key(judge_id: str, request: Request) -> str:
 class CachedJudge:
     """A judge whose successful replies are kept in one sqlite file, so a re-run asks only what is missing."""
 
-    def __init__(self, judge, path: Path):
+    def __init__(self, judge: ReportingJudge, path: Path):
         self.judge = judge
         self.id = judge.id
         self.path = path
@@ -346,7 +362,7 @@ def open_judge(
         raise InputError(f"judge retries must be 0 or more, not {retries}")
     if not timeout_s > 0:
         raise InputError(f"judge timeout must be above 0 seconds, not {timeout_s}")
-    judge: Judge
+    judge: ReportingJudge
     if url is not None:
         judge = _http_judge(url, model, key_env, concurrency, retries, timeout_s)
     else:
@@ -397,7 +413,8 @@ class LocalJudge:
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder)
             dtype = torch.float32 if self.device == "cpu" else "auto"
-            self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(self.device).eval()
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+            self.model = model.to(self.device).eval()  # type: ignore[arg-type]
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise InputError(f"{folder}: cannot load it as a causal language model: {one_line(str(error), 200)}") from None
         embeddings = self.model.get_input_embeddings().num_embeddings
@@ -460,7 +477,7 @@ class LocalJudge:
         ids = torch.tensor([prompt], device=self.device)
         with torch.no_grad():
             out = self.model.generate(ids, attention_mask=torch.ones_like(ids), generation_config=settings)
-        return Reply(self.tokenizer.decode(out[0, len(prompt) :], skip_special_tokens=True).strip())
+        return Reply(str(self.tokenizer.decode(out[0, len(prompt) :], skip_special_tokens=True)).strip())
 
     def _likeliest(self, prompt: list[int], choices: tuple[str, ...]) -> Reply:
         scores = []

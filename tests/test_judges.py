@@ -401,3 +401,13 @@ def test_replies_before_a_kill_are_kept(tmp_path):
         inner.id = DiesAfterTwo.id  # the same judge, back again
         replies = CachedJudge(inner, tmp_path / "cache.sqlite").ask(requests)
     assert [reply.cached for reply in replies] == [True, True, False, False, False] and server.count == 3
+
+
+def test_an_interrupted_ask_drops_the_queued_requests():
+    def interrupt(index, reply):
+        raise KeyboardInterrupt
+
+    with FakeOpenAI(delay=0.05) as server:
+        with pytest.raises(KeyboardInterrupt):
+            fast_judge(server, concurrency=2).ask([ask(f"q{index}") for index in range(50)], on_reply=interrupt)
+        assert server.count < 10  # the two in flight and a few more, not all 50
