@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .data import canonical_json, dev_set_path, file_sha256, read_manifest, read_prompts, write_jsonl_atomic
+from .data import canonical_json, dev_set_path, file_sha256, read_manifest, read_prompts
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -269,31 +269,50 @@ def generate(
     prompts: Annotated[
         Path,
         typer.Option(
-            help="JSONL prompts: manifest line format (a trailing "
-            'assistant message is a reference and is dropped) or {"prompt": ...}.'
+            help="JSONL prompts: manifest lines (test.jsonl, dev.jsonl; a trailing assistant message is a reference and "
+            'is dropped), GAIR/lima lines ({"conversations": [...]}) or {"prompt": ...} / {"id": ..., "prompt": ...}.'
         ),
     ],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write answers here [default: stdout].")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write answers here, resumably: rerun the same command to continue a stopped run [default: stdout, "
+            "not resumable].",
+        ),
+    ] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Most tokens per answer.")] = None,
     top_p: Annotated[float | None, typer.Option(help="Nucleus sampling.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     repetition_penalty: Annotated[float | None, typer.Option(help="Repetition penalty.")] = None,
     greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="Greedy decoding instead of sampling.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Prompts per generate call.")] = None,
-    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    seed: Annotated[int, typer.Option(help="Sampling seed (each batch draws from it and its prompt ids).")] = 0,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Discard the answers a stopped run left for --out (.OUT.partial) and start over.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Answer every prompt in a file with a trained checkpoint; stops each answer at EOT.
 
     Decoding defaults to what the checkpoint was saved with (its generation_config.json, else its
     run's settings, else LIMA's: top-p 0.9, temperature 0.7, repetition penalty 1.2); flags override.
+    With --out, answers are kept batch by batch in .OUT.partial beside it and OUT appears, in the
+    prompt file's order, only once every prompt is answered; a rerun with other settings is refused
+    (--restart starts over).
     """
     from dataclasses import replace
 
-    from .generate import generate_file, saved_decoding
+    from .generate import generate_answers, saved_decoding
 
     if not checkpoint.is_dir():
         raise InputError(f"{checkpoint}: checkpoint directory not found")
     examples = read_prompts(prompts)
+    if out is not None and out.resolve() == prompts.resolve():
+        raise InputError(f"{out}: is the prompt file; choose another --out")
+    if out is not None and out.is_dir():
+        raise InputError(f"{out}: is a directory; --out names the answers file")
     decoding, max_length = saved_decoding(checkpoint, seed)
     flags = {
         "max_new_tokens": max_new_tokens,
@@ -306,11 +325,11 @@ def generate(
     decoding = replace(decoding, **{name: value for name, value in flags.items() if value is not None})
     if decoding.max_new_tokens < 1 or decoding.batch_size < 1:
         raise InputError("--max-new-tokens and --batch-size must be at least 1")
-    records = generate_file(checkpoint, examples, decoding, max_length)
-    if out:
-        write_jsonl_atomic(out, records)
-        console.print(f"{len(records)} answers written to {out}")
-    else:
+    records, resumed = generate_answers(checkpoint, prompts, examples, decoding, max_length, out, restart, quiet)
+    if out and not quiet:
+        fresh = len(records) - resumed
+        console.print(f"{len(records)} answers written to {out}" + (f" ({fresh} answered in this run)" if resumed else ""))
+    elif not out:
         for record in records:
             typer.echo(canonical_json(record))
 

@@ -75,32 +75,80 @@ def read_manifest(path: Path) -> list[Example]:
 
 
 def read_prompts(path: Path) -> list[Example]:
-    """Read prompts (dev set, test set, generations, any file of lines with "messages").
+    """Read a prompt file (dev set, test set, any file of prompts) in one of three shapes, told apart per line.
 
-    Only what answering needs is checked: "schema" if present, and the messages as the manifest
-    contract has them (other keys may be missing). A line may carry a reference answer as its last
-    assistant message; it is dropped, so that what remains ends with the user turn the model is to
-    answer. A line may also be `{"prompt": "..."}`.
+    - a manifest line (`"messages"`, as dev.jsonl and test.jsonl are): "schema" and the messages are
+      checked as the contract has them, other keys may be missing; id: its "id", else `line-N`;
+    - a GAIR/lima line (`{"conversations": ["user turn", "assistant turn", ...], "source": ...}`,
+      their test.jsonl): id: its "id" if it has one, else `test-N`;
+    - a plain prompt (`{"prompt": "..."}` or `{"id": ..., "prompt": "..."}`): id: its "id", else `line-N`.
+
+    N is the line number. A trailing assistant turn is a reference answer and is dropped, so that what
+    remains ends with the user turn the model is to answer. Ids must be unique: a repeated id is refused
+    naming both lines, since answers are matched to prompts by id.
     """
-    prompts = []
+    prompts, first_line = [], {}
     for line_no, line in _lines(path):
         where = f"{path}:{line_no}"
-        record = _json_object(line, where)
-        _check_schema(record, where)
-        example_id = str(record.get("id", f"line-{line_no}"))
-        if "messages" not in record and isinstance(record.get("prompt"), str):
-            messages: tuple[tuple[str, str], ...] = (("user", record["prompt"]),)
-        else:
-            messages = _messages(record.get("messages"), where)
-            _check_turns(messages, where)
-        if messages[-1][0] == "assistant":
-            messages = messages[:-1]
-        if not messages:
-            raise InputError(f"{where}: no user message to answer")
-        prompts.append(Example(example_id, messages))
+        example = _prompt_line(_json_object(line, where), line_no, where)
+        if example.id in first_line:
+            raise InputError(f"{where}: duplicate id {example.id!r} (first at line {first_line[example.id]}); ids must be unique")
+        first_line[example.id] = line_no
+        prompts.append(example)
     if not prompts:
         raise InputError(f"{path}: no prompts in this file")
     return prompts
+
+
+PROMPT_SHAPES = (
+    "expected a manifest line ('messages'), a GAIR/lima line ('conversations': a list of strings) "
+    "or a plain prompt ('prompt': a string)"
+)
+
+
+def _prompt_line(record: dict[str, Any], line_no: int, where: str) -> Example:
+    """One line of a prompt file as an Example ending with the user turn to answer."""
+    if "messages" in record:
+        _check_schema(record, where)
+        messages = _messages(record["messages"], where)
+        default_id = f"line-{line_no}"
+    elif "conversations" in record:
+        messages = _conversation_turns(record["conversations"], where)
+        default_id = f"test-{line_no}"
+    elif "prompt" in record:
+        if not isinstance(record["prompt"], str) or not record["prompt"].strip():
+            raise InputError(f"{where}: 'prompt' must be a non-empty string")
+        messages = (("user", record["prompt"]),)
+        default_id = f"line-{line_no}"
+    else:
+        found = ", ".join(map(repr, sorted(record))) or "no keys"
+        raise InputError(f"{where}: {PROMPT_SHAPES}; found {found}")
+    _check_turns(messages, where)
+    if messages[-1][0] == "assistant":
+        messages = messages[:-1]
+    return Example(_prompt_id(record, default_id, where), messages)
+
+
+def _conversation_turns(conversations: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """GAIR/lima's "conversations": turns as plain strings, user first, alternating."""
+    if not isinstance(conversations, list) or not conversations:
+        raise InputError(f"{where}: 'conversations' must be a non-empty list of strings (user first, turns alternating)")
+    for index, turn in enumerate(conversations):
+        if not isinstance(turn, str):
+            raise InputError(f"{where}: conversations[{index}] is not a string; GAIR/lima turns are plain strings")
+    return tuple((ROLES[index % 2], turn) for index, turn in enumerate(conversations))
+
+
+def _prompt_id(record: dict[str, Any], default: str, where: str) -> str:
+    """A prompt's own id (a non-empty string, or an integer as some prompt sets number them), else `default`."""
+    if "id" not in record:
+        return default
+    value = record["id"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{where}: 'id' must be a non-empty string or an integer")
+    return value
 
 
 def parse_manifest_line(line: str, where: str) -> Example:

@@ -110,8 +110,8 @@ def test_generate_flags_override_the_saved_decoding(tmp_path, monkeypatch):
     prompts.write_text(json.dumps({"prompt": "how are you"}) + "\n")
     seen = {}
     monkeypatch.setattr(
-        "lima_train.generate.generate_file",
-        lambda checkpoint, examples, decoding, max_length: seen.update(decoding=decoding) or [],
+        "lima_train.generate.generate_answers",
+        lambda checkpoint, path, examples, decoding, *rest: seen.update(decoding=decoding) or ([], 0),
     )
     result = CliRunner().invoke(app, ["generate", str(checkpoint), "--prompts", str(prompts), "--top-p", "0.8"])
     assert result.exit_code == 0, result.output
@@ -200,3 +200,154 @@ def test_dev_generations_after_an_epoch_keep_to_the_budget_and_print_one_line(tm
     assert lines[0].endswith(
         f" s ({tokens} new tokens, at most 40 each; {stopped} stopped at EOT) -> {tmp_path}/generations/epoch-03.jsonl"
     )
+
+
+# ---- prompt files: three shapes, ids, one-line refusals --------------------------------------------
+
+
+def write_lines(path, lines):
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_prompt_files_of_every_shape_give_ids_and_the_turn_to_answer(tmp_path):
+    from lima_train.data import read_prompts
+
+    test_line = {
+        "schema": 1,
+        "id": "authored/heat-pumps",
+        "source": "authored",
+        "subset": "authored",
+        "messages": [{"role": "user", "content": "How do heat pumps work?"}, {"role": "assistant", "content": "reference"}],
+        "meta": {"split": "test"},
+    }
+    path = write_lines(
+        tmp_path / "mixed.jsonl",
+        [
+            test_line,
+            {"conversations": ["Tell me a joke."], "source": "test"},
+            "",
+            {"conversations": ["Hi", "Hello!", "And now?", "reference"], "source": "multi_turn", "id": 7},
+            {"prompt": "Write a haiku."},
+            {"id": "mine", "prompt": "Why is the sky blue?"},
+        ],
+    )
+    prompts = read_prompts(path)
+    assert [prompt.id for prompt in prompts] == ["authored/heat-pumps", "test-2", "7", "line-5", "mine"]
+    assert prompts[0].messages == (("user", "How do heat pumps work?"),)  # the reference answer is dropped
+    assert prompts[1].messages == (("user", "Tell me a joke."),)
+    assert prompts[2].messages == (("user", "Hi"), ("assistant", "Hello!"), ("user", "And now?"))
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ({"text": "hi"}, "expected a manifest line ('messages'), a GAIR/lima line ('conversations': a list of strings) "
+         "or a plain prompt ('prompt': a string); found 'text'"),
+        ({"conversations": ["hi", 3]}, "conversations[1] is not a string; GAIR/lima turns are plain strings"),
+        ({"conversations": []}, "'conversations' must be a non-empty list of strings (user first, turns alternating)"),
+        ({"prompt": ""}, "'prompt' must be a non-empty string"),
+        ({"id": "", "prompt": "hi"}, "'id' must be a non-empty string or an integer"),
+        ({"messages": [{"role": "assistant", "content": "hi"}]}, "messages[0] should be the user's turn"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)  # fmt: skip
+def test_a_prompt_line_of_the_wrong_shape_is_one_line_naming_path_and_line(tmp_path, line, message):
+    from lima_train.data import read_prompts
+    from lima_train.errors import InputError
+
+    path = write_lines(tmp_path / "prompts.jsonl", [{"prompt": "fine"}, line])
+    with pytest.raises(InputError) as caught:
+        read_prompts(path)
+    assert str(caught.value).startswith(f"{path}:2: {message}")
+
+
+def test_duplicate_prompt_ids_are_refused_naming_both_lines(tmp_path):
+    from lima_train.data import read_prompts
+    from lima_train.errors import InputError
+
+    path = write_lines(
+        tmp_path / "prompts.jsonl", [{"id": "a", "prompt": "x"}, {"id": "b", "prompt": "y"}, {"id": "a", "prompt": "z"}]
+    )
+    with pytest.raises(InputError) as caught:
+        read_prompts(path)
+    assert str(caught.value) == f"{path}:3: duplicate id 'a' (first at line 1); ids must be unique"
+
+
+def test_a_wrong_prompt_file_is_refused_by_the_command_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from lima_train.cli import app
+
+    checkpoint = tmp_path / "final"
+    checkpoint.mkdir()
+    prompts = write_lines(tmp_path / "prompts.jsonl", [{"prompt": "fine"}, {"question": "hi"}])
+    result = CliRunner().invoke(app, ["generate", str(checkpoint), "--prompts", str(prompts), "--out", str(tmp_path / "a.jsonl")])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and f"{prompts}:2: expected a manifest line" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["final", "prompts.jsonl"]  # nothing written
+
+
+# ---- provenance: the weights' sha256 (from the checkpoint's record when it has one), the run's manifest --------
+
+
+def test_weights_sha256_reuses_the_checkpoints_record_and_hashes_only_what_it_lacks(tmp_path):
+    from lima_train.data import file_sha256
+    from lima_train.generate import weights_sha256
+    from lima_train.safe_load import RECORD
+
+    checkpoint = tmp_path / "checkpoint-4"
+    checkpoint.mkdir()
+    assert weights_sha256(checkpoint) is None
+    weights = checkpoint / "model.safetensors"
+    weights.write_bytes(b"weights")
+    assert weights_sha256(checkpoint) == file_sha256(weights)  # what `sha256sum model.safetensors` prints
+    recorded = {"algorithm": "sha256", "files": {"model.safetensors": {"bytes": 7, "sha256": "f" * 64}}}
+    (checkpoint / RECORD).write_text(json.dumps(recorded))
+    assert weights_sha256(checkpoint) == "f" * 64  # taken from the record, not read again
+    weights.write_bytes(b"changed!")  # another size than recorded: hashed
+    assert weights_sha256(checkpoint) == file_sha256(weights)
+
+    shard = checkpoint / "model-00002-of-00002.safetensors"
+    shard.write_bytes(b"more")
+    weights.rename(checkpoint / "model-00001-of-00002.safetensors")
+    listing = "".join(f"{file_sha256(checkpoint / name)}  {name}\n" for name in ("model-00001-of-00002.safetensors", shard.name))
+    import hashlib
+
+    assert weights_sha256(checkpoint) == hashlib.sha256(listing.encode()).hexdigest()  # `sha256sum FILES | sha256sum`
+
+
+def test_generator_names_the_runs_base_model_and_manifest_when_the_run_is_found(tmp_path):
+    from lima_train.generate import Decoding, generator_meta
+
+    run = tmp_path / "run"
+    checkpoint = run / "checkpoints" / "checkpoint-8"
+    checkpoint.mkdir(parents=True)
+    settings = {"manifest": "/data/m/manifest.jsonl", "manifest_sha256": "a" * 64, "out": ".", "base_model": "base-model"}
+    (run / "train_config.json").write_text(json.dumps(settings))
+    prompts = write_lines(tmp_path / "p.jsonl", [{"prompt": "hi"}])
+    meta = generator_meta(checkpoint, None, Decoding(0.9, 0.7, 1.2, 32, 4, seed=3), prompts)
+    assert (meta["model"], meta["manifest"], meta["manifest_sha256"]) == (
+        str(run / "base-model"),
+        "/data/m/manifest.jsonl",
+        "a" * 64,
+    )
+    assert meta["decoding"] == {
+        "top_p": 0.9,
+        "temperature": 0.7,
+        "repetition_penalty": 1.2,
+        "max_new_tokens": 32,
+        "greedy": False,
+        "seed": 3,
+    }
+
+
+def test_a_batch_samples_the_same_whatever_came_before_it():
+    tokenizer, eot = word_tokenizer()
+    model = tiny_llama(tokenizer)
+    prompts = [Example(f"p{count}", (("user", words(count)),)) for count in (3, 6, 11, 20)]
+    decoding = Decoding(0.9, 0.7, 1.2, 10, 1, seed=4)
+    everything = answer(model, tokenizer, eot, prompts, decoding, max_length=64)
+    torch.manual_seed(123)  # the global generator's state does not reach the answers
+    last_alone = answer(model, tokenizer, eot, prompts[-1:], decoding, max_length=64)
+    assert last_alone[0] == everything[-1]
