@@ -252,3 +252,33 @@ def test_ablation_of_a_folder_never_rated_is_one_line(tmp_path):
     result = runner.invoke(eval_app, ["ablation", str(tmp_path / "nothing"), "--out", str(tmp_path / "fig.png")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'nothing' / 'summary.json'}: not found" in one_line(result.output)
+
+
+def local_judge_folder(folder: Path) -> Path:
+    """A tiny random LLaMA with lima-train's chat template and room for LIMA's long rating prompt (2,048 positions)."""
+    from train_helpers import tiny_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lima_train.model import add_eot
+
+    tiny_model(folder, max_length=2048)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    add_eot(tokenizer, "<EOT>")
+    tokenizer.save_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    model.resize_token_embeddings(len(tokenizer))
+    model.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.slow
+def test_a_local_hugging_face_judge_rates_through_the_choices(tmp_path):
+    """About 20-30 s, most of it training the tiny tokenizer; then LIMA's whole rating prompt (~1,900 tokens) scored per choice."""
+    judge = local_judge_folder(tmp_path / "judge")
+    answers = write_answers(tmp_path / "lima.jsonl", {"p1": "Blue, because of Rayleigh scattering."})
+    result = runner.invoke(eval_app, ["rate", str(answers), "--out", str(tmp_path / "rated"), "--judge-hf", str(judge)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "rated" / "summary.json").read_text())
+    assert (summary["n"], summary["unparsable"], summary["failed"]) == (1, 0, 0)  # the likeliest choice parses
+    assert sum(summary["distribution"].values()) == 1 and summary["mean"] in (1, 2, 3, 4, 5, 6)
+    assert summary["judge"]["id"].startswith(f"hf:{judge.resolve()}@")
