@@ -1,0 +1,541 @@
+"""The review page behind ``lima-curate review OUT/``: a small Starlette app, server-rendered with Jinja2.
+
+It reads only the set's folder (``manifest.jsonl``, ``manifest.card.json``, ``reserve.jsonl``) and the
+review file, and writes only the review file, one decision at a time through ``review.append``, so a
+decision is on disk before the page answers. Every byte of CSS and JS comes from ``review_templates/``
+in the package: no CDN, no build step. docs/review.md describes the page and its safety rules:
+
+- every request needs the session's random token (given once in the printed URL, then kept in an
+  HttpOnly, SameSite=Strict cookie named after the port) and a Host header naming this server (a
+  DNS-rebinding page gets 403);
+- a state-changing request is a POST with the session's CSRF token and, when the browser sends one,
+  an Origin of this server;
+- text from the set is escaped by Jinja2's autoescape; a response is rendered as markdown with raw
+  HTML off, then sanitised by nh3; a strict Content-Security-Policy allows scripts and styles from
+  this server only, so even a missed escape runs nothing;
+- no route maps a URL onto the file system except ``/static/``, Starlette's ``StaticFiles`` over the
+  package's own folder.
+
+About 540 lines, kept as one module because the guard, the routes and what they show are reviewed
+together for safety (one place to read what any request can reach); sections run top to bottom: the
+set under review, what a page shows, the session's guard, the pages, serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from . import review, sources
+from .audit import as_candidate
+from .errors import InputError
+from .extract import opening
+from .manifest import MANIFEST, card_path, read_card, read_manifest
+from .recipe import Recipe, recipe_from_tables
+
+RESERVE = "reserve.jsonl"  # the published set's replacement candidates (docs/manifest.md)
+TEMPLATES = Path(__file__).parent / "review_templates"
+ACTIONS = ("accept", "reject", "replace")  # the decisions an example's status shows; edits are counted apart
+LOOPBACK_NAMES = ("localhost",)
+SAFE_TAGS = {  # what a rendered response may hold after nh3: markdown's own output, no images, no forms
+    *("p", "br", "hr", "blockquote", "pre", "code", "em", "strong", "del", "a", "ul", "ol", "li"),
+    *("h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"),
+}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",  # not no-referrer: with it, a browser sends "Origin: null" on a form POST
+    "cache-control": "no-store",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+}
+
+
+# -- the set under review --------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewSet:
+    """What the page shows: the manifest in its order, the card and its recipe, the reserve per subset,
+    and where decisions go. Only the review file changes while the page runs; it is read afresh per request."""
+
+    folder: Path
+    review_file: Path
+    card: dict[str, Any]
+    examples: list[dict[str, Any]]
+    reserve: dict[str, list[dict[str, Any]]]
+    has_reserve: bool
+    recipe: Recipe | None
+    by_id: dict[str, dict[str, Any]] = field(init=False)
+    position: dict[str, int] = field(init=False)
+    subsets: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {example["id"]: example for example in self.examples}
+        self.position = {example["id"]: n for n, example in enumerate(self.examples)}
+        self.subsets = list(dict.fromkeys(example["subset"] for example in self.examples))
+
+    def records(self) -> list[dict[str, Any]]:
+        """The review file's records now, in file order (an absent file is no decision yet)."""
+        return review.read(self.review_file) if self.review_file.exists() else []
+
+    def decisions(self) -> review.InForce:
+        """The review file's decisions in force now."""
+        return review.in_force(self.records())
+
+
+def load_set(folder: Path, review_file: Path | None = None) -> ReviewSet:
+    """A published set opened for review, checked before anything is served: the manifest line by line,
+    the card, the reserve (absent in sets built before reserves were published: replacing is then off),
+    and the review file, each refused with one line naming the file and line."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "not a folder: give the set's folder (the --out of `lima-curate build`)")
+    manifest = folder / MANIFEST
+    examples = read_manifest(manifest)
+    if not examples:
+        raise InputError(manifest, "holds no examples")
+    card = read_card(manifest)
+    recipe = recipe_from_tables(card_path(manifest), dict(card["recipe"])) if isinstance(card.get("recipe"), dict) else None
+    reserve_path = folder / RESERVE
+    reserve: dict[str, list[dict[str, Any]]] = {}
+    if reserve_path.exists():
+        for candidate in read_manifest(reserve_path):
+            reserve.setdefault(candidate["subset"], []).append(candidate)
+    reviewed = ReviewSet(
+        folder=folder,
+        review_file=Path(review_file) if review_file else folder / review.REVIEW_FILE,
+        card=card,
+        examples=examples,
+        reserve=reserve,
+        has_reserve=reserve_path.exists(),
+        recipe=recipe,
+    )
+    reviewed.decisions()  # a torn or invalid review file stops here, not on the first page
+    return reviewed
+
+
+# -- what a page shows -----------------------------------------------------------------------------
+
+
+def prompt_and_response(example: dict[str, Any]) -> dict[str, str]:
+    """The texts a review edits: the first user turn and the first assistant turn (a dialogue's later
+    turns are shown, not edited)."""
+    messages = example["messages"]
+    return {
+        "prompt": next((m["content"] for m in messages if m["role"] == "user"), ""),
+        "response": next((m["content"] for m in messages if m["role"] == "assistant"), ""),
+    }
+
+
+def current_texts(example: dict[str, Any], decisions: review.InForce) -> tuple[dict[str, str], dict[str, str]]:
+    """The texts as the build would make them (each field's edit in force applied), and the fields whose
+    edit is stale (made on another text: the build reports it and leaves the text as it is)."""
+    texts = prompt_and_response(example)
+    stale = {}
+    for name, base in list(texts.items()):
+        edit = decisions.edits.get((example["id"], name))
+        if edit is None:
+            continue
+        edited = review.apply_edit(base, edit[1])
+        if edited is None:
+            stale[name] = edit[1]["time"]
+        else:
+            texts[name] = edited
+    return texts, stale
+
+
+def render_markdown(text: str) -> str:
+    """Markdown as safe HTML: raw HTML is off in the parser (a ``<script>`` stays text), then nh3 keeps
+    only markdown's own tags, links to http(s) and mailto only, never an event attribute."""
+    import nh3
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(text)
+    return nh3.clean(
+        html,
+        tags=SAFE_TAGS,
+        attributes={"a": {"href", "title"}, "code": {"class"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def progress(reviewed: ReviewSet, decisions: review.InForce) -> list[dict[str, Any]]:
+    """Per subset: examples, how many have a decision or an edit, and the count of each action."""
+    rows = []
+    for subset in reviewed.subsets:
+        ids = [e["id"] for e in reviewed.examples if e["subset"] == subset]
+        actions = Counter(decisions.decisions[i][1]["action"] for i in ids if i in decisions.decisions)
+        edited = {i for i, _ in decisions.edits if i in set(ids)}
+        done = sum(1 for i in ids if i in decisions.decisions or i in edited)
+        rows.append(
+            {"subset": subset, "total": len(ids), "reviewed": done, "edit": len(edited), **{a: actions[a] for a in ACTIONS}}
+        )
+    return rows
+
+
+def reserve_claims(reviewed: ReviewSet, decisions: review.InForce, subset: str) -> dict[str, str]:
+    """Which reserve candidate of a subset each decision takes, as the build will: a replace takes the
+    one it names; then each rejected example, in manifest order, the first one not taken yet.
+    Candidate id -> the example id that takes it."""
+    claims = {}
+    for example_id, (_, record) in decisions.decisions.items():
+        if record["action"] == "replace" and record["subset"] == subset:
+            claims[record["with"]] = example_id
+    free = [c["id"] for c in reviewed.reserve.get(subset, []) if c["id"] not in claims]
+    rejected = sorted(
+        (i for i, (_, r) in decisions.decisions.items() if r["action"] == "reject" and r["subset"] == subset),
+        key=lambda i: reviewed.position.get(i, len(reviewed.position)),
+    )
+    for example_id, candidate_id in zip(rejected, free):
+        claims[candidate_id] = example_id
+    return claims
+
+
+def candidates_for(reviewed: ReviewSet, decisions: review.InForce, example_id: str) -> list[dict[str, Any]]:
+    """The reserve of an example's subset in draw order, less the candidates other decisions take; each
+    says whether this example's own decision takes it."""
+    subset = reviewed.by_id[example_id]["subset"]
+    claims = reserve_claims(reviewed, decisions, subset)
+    shown = []
+    for candidate in reviewed.reserve.get(subset, []):
+        taker = claims.get(candidate["id"])
+        if taker is None or taker == example_id:
+            shown.append({**candidate, "texts": prompt_and_response(candidate), "taken_here": taker == example_id})
+    return shown
+
+
+def filter_scores(reviewed: ReviewSet, example: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The card's recipe's filter chain run on the example as ``audit`` runs it: each filter's score and
+    verdict, "not measurable" when the example lacks a field the filter reads; None when the recipe has
+    no chain for its source."""
+    if reviewed.recipe is None or example["source"] not in reviewed.recipe.filters:
+        return None
+    candidate = opening(as_candidate(example, example["source"]))
+    rows = []
+    for check in reviewed.recipe.filters[example["source"]].filters:
+        lacking = [key for key in getattr(type(check), "needs", ()) if key not in candidate.meta]
+        if lacking:
+            rows.append({"filter": check.name, "score": "", "verdict": f"not measurable (no {', '.join(lacking)})"})
+            continue
+        verdict = check(candidate)
+        rows.append({"filter": check.name, "score": verdict.score, "verdict": "pass" if verdict.keep else verdict.reason})
+    return rows
+
+
+def provenance(example: dict[str, Any]) -> dict[str, Any]:
+    """Where an example came from: the source post's link (http(s) only), its group (site, category,
+    task), its scores and licence."""
+    meta = example.get("meta") or {}
+    url = str(meta.get("url") or "")
+    try:
+        group_field = sources.get(example["source"]).GROUP_FIELD
+    except InputError:
+        group_field = None
+    return {
+        "url": url if url.startswith(("https://", "http://")) else "",
+        "group_field": group_field,
+        "group": meta.get(group_field) if group_field else None,
+        "scores": {k: v for k, v in sorted(meta.items()) if "score" in k and k != "filter_scores" and not isinstance(v, dict)},
+        "licence": meta.get("licence", ""),
+        "meta": meta,
+    }
+
+
+# -- the session's guard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    """One run of the page: its token, the reviewer, and the Host values it answers to."""
+
+    token: str
+    reviewer: str
+    hosts: frozenset[str]
+    port: int
+
+    @property
+    def cookie(self) -> str:
+        """Cookies ignore ports: a name per port keeps two review pages on one machine apart."""
+        return f"lima_review_{self.port}"
+
+    @property
+    def csrf(self) -> str:
+        """The forms' token, derived from the session's, so it is tied to this session and never stored."""
+        return hmac.new(self.token.encode(), b"lima-review csrf", hashlib.sha256).hexdigest()
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """The Origin values a POST may carry."""
+        return frozenset(f"http://{host}" for host in self.hosts)
+
+
+def new_session(host: str, port: int, reviewer: str) -> Session:
+    """A fresh random token, and the Host values a browser sends to this address (for a loopback
+    address also localhost and the other loopback spelling)."""
+    names = {host}
+    if is_loopback(host):
+        names |= {"127.0.0.1", "localhost", "[::1]"}
+    hosts = frozenset(f"{bracketed(name)}:{port}" for name in names)
+    return Session(token=secrets.token_urlsafe(32), reviewer=reviewer, hosts=hosts, port=port)
+
+
+def bracketed(host: str) -> str:
+    """A host as a URL and a Host header write it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a --host value reaches this machine only."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time comparison that takes any text (``hmac.compare_digest`` refuses non-ASCII str)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
+
+
+def guard(session: Session):
+    """The middleware every request passes: Host, token (the URL's once, then the cookie), Origin and
+    Fetch Metadata on POSTs; every answer gets the security headers."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+    from starlette.responses import PlainTextResponse, RedirectResponse
+
+    async def dispatch(request, call_next):
+        if request.headers.get("host", "") not in session.hosts:
+            response = PlainTextResponse("403: this page answers only to its own address (Host header refused)", 403)
+        elif "token" in request.query_params:
+            if same(request.query_params["token"], session.token):
+                rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+                response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), 303)
+                response.set_cookie(session.cookie, session.token, httponly=True, samesite="strict", path="/")
+            else:
+                response = PlainTextResponse("403: wrong token: open the URL `lima-curate review` printed", 403)
+        elif not same(request.cookies.get(session.cookie, ""), session.token):
+            response = PlainTextResponse("403: no session: open the URL `lima-curate review` printed", 403)
+        elif request.method not in ("GET", "HEAD") and not same_origin(request, session):
+            response = PlainTextResponse("403: cross-site request refused (Origin or Sec-Fetch-Site)", 403)
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return BaseHTTPMiddleware, {"dispatch": dispatch}
+
+
+def same_origin(request, session: Session) -> bool:
+    """A POST from this page: its Origin (when sent) is this server, and the browser does not call it cross-site."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin not in session.origins:
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
+# -- the pages -------------------------------------------------------------------------------------
+
+
+def create_app(reviewed: ReviewSet, session: Session):
+    """The ASGI app for one set and one session."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+    from starlette.templating import Jinja2Templates
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True), undefined=StrictUndefined)
+    env.filters["link"] = lambda example_id: "/example/" + quote(example_id, safe="/")
+    templates = Jinja2Templates(env=env)
+    write_lock = threading.Lock()  # read, check and append as one step: two tabs cannot take one candidate
+
+    def page(request, name: str, status: int = 200, **context):
+        context.update(card=reviewed.card, folder=reviewed.folder, review_file=reviewed.review_file, session=session)
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def example_or_404(example_id: str) -> dict[str, Any]:
+        if example_id not in reviewed.by_id:
+            raise HTTPException(404, f"no example {example_id!r} in {reviewed.folder / MANIFEST}")
+        return reviewed.by_id[example_id]
+
+    def neighbours(example_id: str) -> tuple[str | None, str | None]:
+        n = reviewed.position[example_id]
+        previous = reviewed.examples[n - 1]["id"] if n > 0 else None
+        following = reviewed.examples[n + 1]["id"] if n + 1 < len(reviewed.examples) else None
+        return previous, following
+
+    async def index(request):
+        decisions = await run_in_threadpool(reviewed.decisions)
+        return page(request, "index.html", rows=progress(reviewed, decisions))
+
+    async def subset_page(request):
+        subset = request.path_params["subset"]
+        if subset not in reviewed.subsets:
+            raise HTTPException(404, f"no subset {subset!r} in {reviewed.folder / MANIFEST}")
+        decisions = await run_in_threadpool(reviewed.decisions)
+        examples = [e for e in reviewed.examples if e["subset"] == subset]
+        rows = [
+            {
+                "id": e["id"],
+                "prompt": prompt_and_response(e)["prompt"],
+                "decision": decisions.decisions.get(e["id"], (0, None))[1],
+                "edited": sorted(f for i, f in decisions.edits if i == e["id"]),
+            }
+            for e in examples
+        ]
+        (row,) = [r for r in progress(reviewed, decisions) if r["subset"] == subset]
+        return page(request, "subset.html", subset=subset, rows=rows, progress=row)
+
+    async def example_page(request):
+        example = example_or_404(request.path_params["example_id"])
+        records = await run_in_threadpool(reviewed.records)
+        decisions = review.in_force(records)
+        texts, stale = current_texts(example, decisions)
+        previous, following = neighbours(example["id"])
+        saved = request.query_params.get("saved", "")
+        saved_record = next((r for r in reversed(records) if r["id"] == saved), None)
+        return page(
+            request,
+            "example.html",
+            example=example,
+            texts=texts,
+            stale=stale,
+            response_html=render_markdown(texts["response"]),
+            later_turns=example["messages"][2:],
+            decision=decisions.decisions.get(example["id"], (0, None))[1],
+            edits={f: decisions.edits[(example["id"], f)][1] for f in review.FIELDS if (example["id"], f) in decisions.edits},
+            provenance=provenance(example),
+            scores=filter_scores(reviewed, example),
+            candidates=candidates_for(reviewed, decisions, example["id"]),
+            has_reserve=reviewed.has_reserve,
+            reasons=review.REASONS,
+            previous=previous,
+            following=following,
+            saved=saved_record,
+        )
+
+    async def edit_page(request):
+        example = example_or_404(request.path_params["example_id"])
+        name = request.path_params["field"]
+        if name not in review.FIELDS:
+            raise HTTPException(404, f"no field {name!r}: edit the prompt or the response")
+        decisions = await run_in_threadpool(reviewed.decisions)
+        texts, stale = current_texts(example, decisions)
+        return page(request, "edit.html", example=example, field=name, text=texts[name], stale=name in stale)
+
+    async def decide(request):
+        example = example_or_404(request.path_params["example_id"])
+        form = await request.form()
+        if not same(str(form.get("csrf", "")), session.csrf):
+            return page(request, "error.html", 403, message="403: the form's CSRF token is not this session's: reload the page")
+        try:
+            record = await run_in_threadpool(write_decision, reviewed, session, example, form, write_lock)
+        except ValueError as error:
+            return page(request, "error.html", 400, message=f"{example['id']}: {error}")
+        except InputError as error:
+            return page(request, "error.html", 500, message=str(error))
+        _, following = neighbours(example["id"])
+        target = example["id"] if record["action"] == "edit" or following is None else following
+        return RedirectResponse(env.filters["link"](target) + "?" + urlencode({"saved": example["id"]}), 303)
+
+    async def not_found(request, exc):
+        return page(request, "error.html", exc.status_code, message=f"{exc.status_code}: {exc.detail}")
+
+    routes = [
+        Route("/", index),
+        Route("/subset/{subset}", subset_page),
+        Route("/example/{example_id:path}", example_page),
+        Route("/edit/{field}/{example_id:path}", edit_page),
+        Route("/decide/{example_id:path}", decide, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
+    ]
+    middleware_class, options = guard(session)
+    return Starlette(
+        routes=routes, middleware=[Middleware(middleware_class, **options)], exception_handlers={HTTPException: not_found}
+    )
+
+
+def write_decision(reviewed: ReviewSet, session: Session, example: dict[str, Any], form, lock: threading.Lock) -> dict[str, Any]:
+    """One posted form as one record appended to the review file (``ValueError`` for a form the page
+    would never send or a candidate another decision took)."""
+    action = str(form.get("action", ""))
+    common = {"reviewer": session.reviewer}
+    with lock:
+        decisions = reviewed.decisions()
+        if action == "accept":
+            record = review.decision("accept", example["id"], example["subset"], **common)
+        elif action == "reject":
+            reason = str(form.get("reason_text", "")).strip() or str(form.get("reason", "")).strip()
+            if not reason:
+                raise ValueError("a reject needs a reason: pick one or write one")
+            record = review.decision("reject", example["id"], example["subset"], reason=reason, **common)
+        elif action == "replace":
+            candidate = str(form.get("with", ""))
+            free = {c["id"] for c in candidates_for(reviewed, decisions, example["id"])}
+            if candidate not in free:
+                raise ValueError(f"{candidate!r} is not a free reserve candidate of subset {example['subset']}")
+            record = review.decision("replace", example["id"], example["subset"], candidate=candidate, **common)
+        elif action == "edit":
+            name = str(form.get("field", ""))
+            if name not in review.FIELDS:
+                raise ValueError(f"field must be one of {', '.join(review.FIELDS)}")
+            new = str(form.get("text", "")).replace("\r\n", "\n")  # browsers send a textarea's line breaks as CRLF
+            base = prompt_and_response(example)[name]
+            record = review.decision("edit", example["id"], example["subset"], field=name, base=base, new=new, **common)
+        else:
+            raise ValueError(f"unknown action {action!r}: accept, reject, replace or edit")
+        review.append(reviewed.review_file, record)
+    return record
+
+
+# -- serving ---------------------------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one), or one line saying why not."""
+    try:
+        info = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(info[0], socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(info[4])
+        sock.listen(64)
+    except OSError as error:
+        raise InputError(
+            f"{host}:{port}", f"cannot listen here ({error.strerror or error}): choose another --host or --port"
+        ) from None
+    return sock
+
+
+def url_of(session: Session, host: str) -> str:
+    """The address to open, token included."""
+    return f"http://{bracketed(host)}:{session.port}/?token={session.token}"
+
+
+def serve(app, sock: socket.socket) -> None:
+    """Serve until Ctrl+C or SIGTERM, quietly (no access log: the URL holds the token)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
