@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from . import review as reviewing
 from . import sources
-from .contract import canonical_json, card, subset_entry
+from .contract import canonical_json, card, digest, subset_entry
 from .dedup import contamination, duplicate_of, near_duplicates
 from .errors import InputError, write_fault
 from .executors import run_tasks
@@ -53,9 +54,9 @@ from .extract import (
 from .filters import Decision
 from .lockfile import lock_urls
 from .manifest import Outputs, jsonl_bytes
-from .recipe import Recipe, Sampling
+from .recipe import Recipe, Sampling, review_file
 from .records import Candidate
-from .sampling import draw, ordered_groups, take_counts
+from .sampling import draw, ordered_groups, reserve, take_counts
 
 POOL_BYTES_PER_WORKER = 32 << 20  # below this much uncached input per worker, a pool costs more than it saves
 
@@ -66,12 +67,14 @@ class ShortfallError(Exception):
 
 @dataclass
 class Build:
-    """The set to publish, the whole picks by subset (ablations read them), shortfalls and warnings to show."""
+    """The set to publish, the whole picks by subset (ablations read them), each subset's reserve (the
+    next draws beyond its quota, in draw order), shortfalls and warnings to show."""
 
     outputs: Outputs
     chosen: dict[str, list[Candidate]]
     shortfalls: dict[str, tuple[int, int]] = field(default_factory=dict)  # subset -> (quota, eligible)
     warnings: list[str] = field(default_factory=list)
+    reserve: dict[str, list[Candidate]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,8 +206,9 @@ def gather(shards: list[Shards]) -> Pools:
     return Pools(kept, held_out, keys, signatures, dropped, unknown, excluded)
 
 
-def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
-    """Stage 3 over the survivors: dedup, decontaminate, sample; ``ShortfallError`` unless ``allow_short``."""
+def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path | None = None) -> Build:
+    """Stage 3 over the survivors: dedup, decontaminate, sample, then apply the ``review`` file if
+    one is given; ``ShortfallError`` unless ``allow_short``."""
     pools = gather(shards)
     rejects: list[dict[str, Any]] = []
 
@@ -232,10 +236,18 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
     for candidate in kept:
         by_subset[candidate.subset].append(candidate)
 
-    chosen, eligible, shortfalls = sample(recipe, by_subset)
-    places = eligible_rows(recipe, by_subset, chosen)
-    whole = {c.id: c for c in full_candidates([s.survivors for s in shards], {c.id for p in chosen.values() for c in p})}
+    chosen, eligible, shortfalls, reserves = sample(recipe, by_subset)
+    review_data = reviewing.read_bytes(review) if review is not None else None
+    records = reviewing.parse(review_data, review) if review is not None and review_data is not None else []
+    wanted = {c.id for p in [*chosen.values(), *reserves.values()] for c in p} | reviewing.wanted(records)
+    whole = {c.id: c for c in full_candidates([s.survivors for s in shards], wanted)}
     chosen = {subset: [whole[c.id] for c in picks] for subset, picks in chosen.items()}
+    reserves = {subset: [whole[c.id] for c in picks] for subset, picks in reserves.items()}
+    reviewed = None
+    if review is not None:
+        reviewed = reviewing.apply(review, records, chosen, reserves, {c.id: whole.get(c.id, c) for c in kept})
+        chosen = reviewed.chosen
+    places = eligible_rows(recipe, by_subset, chosen)
     if shortfalls and not allow_short:
         (subset, (quota, have)), *others = shortfalls.items()
         also = "".join(f"; {s} is short too ({n} of {q})" for s, (q, n) in others)
@@ -247,7 +259,9 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
     warnings = [s.warning for s in shards if s.warning]
     warnings += [empty_unit_line(s, recipe) for s in shards if not s.counts["survivors"]]
     warnings += uncategorised_warnings(recipe, by_subset.get("wikihow", []))
+    warnings += reviewed.warnings if reviewed else []
     manifest = jsonl_bytes(c.manifest_line() for subset in sources.subsets() for c in chosen.get(subset, []))
+    reserve_bytes = jsonl_bytes(c.manifest_line() for subset in sources.subsets() for c in reserves.get(subset, []))
     dev = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["dev"], key=lambda c: c.id))
     test = jsonl_bytes(c.manifest_line() for c in sorted(pools.held_out["test"], key=lambda c: c.id))
     rejects.sort(key=lambda r: r["id"])
@@ -266,6 +280,7 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         unknown_sites=dict(sorted(pools.unknown_sites.items())),
         excluded_sites=dict(sorted(pools.excluded_sites.items())),
         held_out={split: len(pools.held_out[split]) for split in HELD_OUT},
+        **({"review": review_record(review, review_data, reviewed)} if reviewed and review and review_data is not None else {}),
     )
     outputs = Outputs(
         manifest=manifest,
@@ -275,8 +290,19 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool) -> Build:
         reject_shards=[s.rejects for s in shards],
         rejects=rejects,
         eligible=places,
+        reserve=reserve_bytes,
     )
-    return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings)
+    return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings, reserve=reserves)
+
+
+def review_record(path: Path, data: bytes, reviewed: reviewing.Applied) -> dict[str, Any]:
+    """The card's ``review``: the file applied (its path made relative to the output folder by
+    ``building``), its size and sha256, the counts per action and the stale edits."""
+    return {
+        "file": {"path": str(path), "bytes": len(data), "sha256": digest(data)},
+        "counts": reviewed.counts,
+        "stale": reviewed.stale,
+    }
 
 
 EMPTY_COUNTS = ("skipped", "dropped", "unknown", "excluded")
@@ -312,11 +338,13 @@ def empty_unit_line(shards: Shards, recipe: Recipe) -> str:
 
 def sample(
     recipe: Recipe, by_subset: dict[str, list[Candidate]]
-) -> tuple[dict[str, list[Candidate]], dict[str, int], dict[str, tuple[int, int]]]:
-    """Each subset's picks (sorted by id), its eligible count, and the subsets that fell short."""
+) -> tuple[dict[str, list[Candidate]], dict[str, int], dict[str, tuple[int, int]], dict[str, list[Candidate]]]:
+    """Each subset's picks (sorted by id), its eligible count, the subsets that fell short, and its
+    reserve: the next ``[review] reserve`` draws, in draw order."""
     chosen: dict[str, list[Candidate]] = {}
     eligible: dict[str, int] = {}
     shortfalls = {}
+    reserves: dict[str, list[Candidate]] = {}
     for subset in sources.subsets():
         quota = recipe.quotas.get(subset, 0)
         if quota == 0:
@@ -328,7 +356,8 @@ def sample(
         if len(picks) < quota:
             shortfalls[subset] = (quota, len(picks))
         chosen[subset] = sorted(picks, key=lambda c: c.id)
-    return chosen, eligible, shortfalls
+        reserves[subset] = reserve(pool, quota, recipe.review.reserve, how, recipe.seed, subset)
+    return chosen, eligible, shortfalls, reserves
 
 
 def unit_contamination(shards: Shards, held_out: dict[str, list[Candidate]], recipe: Recipe) -> dict[str, Decision]:
@@ -500,14 +529,19 @@ def building(
     on_units: Callable[[list[Unit]], None] = lambda units: None,
     on_done: Callable[[Shards], None] = lambda shards: None,
     units: list[Unit] | None = None,
+    review: Path | None = None,
 ) -> Iterator[Build]:
     """Build from what the user passed (``inputs``) or, for ``verify``, from the very units a card
-    records (``units``). The result is valid inside the block: its rejects live in the shards."""
+    records (``units``), applying ``review`` if given. The result is valid inside the block: its
+    rejects live in the shards."""
     units = expand_inputs(inputs) if units is None else units
     on_units(units)
     with extracted(recipe, units, execution, out_dir.parent, on_done) as shards:
-        result = select(recipe, shards, allow_short)
+        result = select(recipe, shards, allow_short, review)
         result.outputs.card["inputs"] = inputs_record(shards, out_dir)
+        if "review" in result.outputs.card and review is not None:
+            relative = os.path.relpath(as_given(review), out_dir.resolve()).replace(os.sep, "/")
+            result.outputs.card["review"]["file"]["path"] = relative
         yield result
 
 
@@ -517,11 +551,14 @@ def run_build(
     out_dir: Path,
     execution: Execution = Execution(),
     allow_short: bool = False,
+    review: Path | None = None,
     **progress: Any,
 ) -> Build:
-    """Build and publish the set into ``out_dir`` (held against a second build while it runs)."""
+    """Build and publish the set into ``out_dir`` (held against a second build while it runs),
+    applying ``review`` or else the review file the recipe names."""
     from .publish import locked, write_set
 
-    with locked(out_dir), building(recipe, inputs, out_dir, execution, allow_short, **progress) as result:
+    review = review if review is not None else review_file(recipe)
+    with locked(out_dir), building(recipe, inputs, out_dir, execution, allow_short, review=review, **progress) as result:
         write_set(out_dir, result.outputs)
     return result

@@ -93,24 +93,39 @@ def build(
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     allow_short: AllowShortOption = False,
+    review: Annotated[
+        Path | None,
+        typer.Option(
+            "--review",
+            help="A review file (JSONL of decisions, e.g. OUT/review.jsonl written by `lima-curate review`) to apply "
+            "after sampling. Default: the recipe's [review] file, if it names one (docs/review.md).",
+        ),
+    ] = None,
 ) -> None:
     """Build a manifest from local dumps with a recipe.
 
-    The set (manifest, card, rejects, eligible, dev, test) is published into --out all at once,
-    replacing the previous one only when everything is written.
+    The set (manifest, card, rejects, eligible, reserve, dev, test) is published into --out all at
+    once, replacing the previous one only when everything is written.
     """
     from .build import run_build
     from .manifest import MANIFEST
+    from .recipe import review_file
+    from .review import REVIEW_FILE
 
+    settings = recipe_with_seed(recipe, seed)
     result = with_progress(
         run_build,
-        recipe=recipe_with_seed(recipe, seed),
+        recipe=settings,
         inputs=parse_inputs(input),
         out_dir=out,
         execution=execution(executor, workers, ray_address, cache_location(cache_dir, no_cache)),
         allow_short=allow_short,
+        review=review,
     )
-    print_built(result, out / MANIFEST)
+    unapplied = out / REVIEW_FILE
+    print_built(
+        result, out / MANIFEST, unapplied if review is None and review_file(settings) is None and unapplied.is_file() else None
+    )
 
 
 @app.command()

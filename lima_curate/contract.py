@@ -50,7 +50,28 @@ LINE_JSON_SCHEMA: dict[str, Any] = {
                 "properties": {"role": {"enum": list(ROLES)}, "content": {"type": "string"}},
             },
         },
-        "meta": {"type": "object", "description": "provenance: url, ids, scores, licence, dump date, filter scores"},
+        "meta": {
+            "type": "object",
+            "description": "provenance: url, ids, scores, licence, dump date, filter scores",
+            "properties": {
+                "edited": {
+                    "type": "object",
+                    "description": "set when a review edited the example: field (prompt, response) -> sha256 of the patch applied",
+                    "additionalProperties": False,
+                    "properties": {f: {"type": "string", "pattern": "^[0-9a-f]{64}$"} for f in ("prompt", "response")},
+                },
+                "review": {
+                    "type": "object",
+                    "description": "set on a replacement a review brought in: the id it replaces, its rank in its subset's reserve",
+                    "required": ["replaces"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "replaces": {"type": "string", "minLength": 1},
+                        "reserve_rank": {"type": "integer", "minimum": 1},
+                    },
+                },
+            },
+        },
     },
 }
 

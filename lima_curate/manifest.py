@@ -1,4 +1,4 @@
-"""A set on disk: ``manifest.jsonl``, its card, the rejects and the held-out sets.
+"""A set on disk: ``manifest.jsonl``, its card, the rejects, the reserve and the held-out sets.
 
 A build's files are published together as one set (``publish.py``); this module names them, reads
 them (each line checked by ``contract.py``), compares them, and holds the package's one atomic
@@ -24,6 +24,7 @@ MANIFEST = "manifest.jsonl"
 CARD = "manifest.card.json"
 REJECTS = "rejects.parquet"
 ELIGIBLE = "eligible.parquet"
+RESERVE = "reserve.jsonl"  # each subset's next draws beyond its quota, the replacements of a review
 DEV = "dev.jsonl"
 TEST = "test.jsonl"
 
@@ -108,6 +109,7 @@ class Outputs:
     reject_shards: list[Path] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     eligible: list[dict[str, Any]] = field(default_factory=list)  # every candidate sampling could draw
+    reserve: bytes = b""
 
 
 def card_bytes(card: dict[str, Any]) -> bytes:

@@ -1,4 +1,4 @@
-"""Publishing an output set: manifest, card, rejects, dev and test appear together or not at all.
+"""Publishing an output set: manifest, card, rejects, reserve, dev and test appear together or not at all.
 
 The set is written into a staging folder beside ``--out`` and swapped in with one rename (an
 atomic exchange of the two folders where the kernel has it, ``renameat2(RENAME_EXCHANGE)``), so a
@@ -22,9 +22,9 @@ from typing import Any, Iterator
 
 from .contract import digest
 from .errors import InputError, write_fault
-from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, TEST, Outputs, _umask, card_bytes, file_sha256
+from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, RESERVE, TEST, Outputs, _umask, card_bytes, file_sha256
 
-SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, DEV, TEST)
+SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, RESERVE, DEV, TEST)
 FORMER_SET_FILES = ("rejects.jsonl",)  # written by earlier versions in place of rejects.parquet
 
 
@@ -65,7 +65,7 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
     """Write the set into a staging folder, then swap it in; returns the manifest's path."""
     with staged(out_dir) as staging:
         files: dict[str, Any] = {MANIFEST: write_file(staging / MANIFEST, outputs.manifest)}
-        for name, data in ((DEV, outputs.dev), (TEST, outputs.test)):
+        for name, data in ((RESERVE, outputs.reserve), (DEV, outputs.dev), (TEST, outputs.test)):
             files[name] = write_file(staging / name, data) if data else None
         files[REJECTS] = write_rejects(staging / REJECTS, outputs)
         files[ELIGIBLE] = write_eligible(staging / ELIGIBLE, outputs)

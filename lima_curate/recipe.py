@@ -37,7 +37,7 @@ from .records import canonical_json
 from .shipped import shipped_dir, shipped_file
 
 SCHEMA = 2  # 2: each filter's settings in its own [filters.SOURCE.NAME] table; no [words]
-TABLES = {"schema", "name", "version", "seed", "extends", "quotas", "sampling", "filters", "dedup", "decontam"}
+TABLES = {"schema", "name", "version", "seed", "extends", "quotas", "sampling", "filters", "dedup", "decontam", "review"}
 SAMPLING_WITHIN = ("rank", "random")
 
 # The lowest temperature a subset may be drawn at. Weights are ``n ** (1 / temperature)``: at 0.001 a
@@ -56,6 +56,7 @@ RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("dedup", "num_perm"): (16, 4096),
     ("decontam", "ngram"): (1, 1000),
     ("decontam", "threshold"): (0, 1),
+    ("review", "reserve"): (0, 100_000),
     ("stackexchange", "title_prompt_share"): (0, 1),
     ("stackexchange", "chain_min_chars"): (0, None),
     ("stackexchange", "chain_min_words"): (0, None),
@@ -111,6 +112,15 @@ class Decontam:
 
 
 @dataclass(frozen=True)
+class Review:
+    """Review by hand (docs/review.md): how many draws beyond each quota the set publishes as its
+    reserve (``reserve.jsonl``: a rejected example's replacements), and a review file to apply."""
+
+    reserve: int = 20
+    file: str = ""  # relative to the recipe file that names it; "" applies none (``build --review`` may)
+
+
+@dataclass(frozen=True)
 class Recipe:
     """A validated recipe: every number a build uses, plus the merged tables the card records."""
 
@@ -125,6 +135,7 @@ class Recipe:
     dedup: Dedup
     decontam: Decontam
     resolved: dict[str, Any]  # the merged tables, as recorded in the card
+    review: Review = Review()
 
     @property
     def sha256(self) -> str:
@@ -156,6 +167,11 @@ def variant(recipe: Recipe, name: str, changes: dict[str, Any]) -> Recipe:
     for key, value in changes.items():
         _set_dotted(tables, key, copy.deepcopy(value))
     return _validate(recipe.path, tables)
+
+
+def review_file(recipe: Recipe) -> Path | None:
+    """The review file the recipe names (``[review] file``), read relative to the recipe file, or None."""
+    return recipe.path.parent / recipe.review.file if recipe.review.file else None
 
 
 def read_data_file(path: Path) -> dict[str, Any]:
@@ -334,7 +350,7 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
     for key, kind in (("name", str), ("version", str), ("seed", int)):
         if not isinstance(t.get(key), kind) or isinstance(t.get(key), bool):
             raise InputError(path, f"{key!r} must be a {kind.__name__}")
-    for key in ("quotas", "sampling", "filters", "dedup", "decontam", *source_names):
+    for key in ("quotas", "sampling", "filters", "dedup", "decontam", "review", *source_names):
         if not isinstance(t.get(key, {}), dict):
             raise InputError(path, f"{key!r} must be a table ([{key}])")
 
@@ -389,6 +405,8 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
     decontam = settings_from(path, "decontam", Decontam, t.get("decontam", {}))
     check_ranges(path, "dedup", "dedup", dedup)
     check_ranges(path, "decontam", "decontam", decontam)
+    review = settings_from(path, "review", Review, t.get("review", {}))
+    check_ranges(path, "review", "review", review)
 
     return Recipe(
         path=path,
@@ -402,6 +420,7 @@ def _validate(path: Path, t: dict[str, Any]) -> Recipe:
         dedup=dedup,
         decontam=decontam,
         resolved=t,
+        review=review,
     )
 
 

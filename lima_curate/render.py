@@ -57,12 +57,22 @@ def warn(label: str, message: str) -> None:
 # -- build, verify, ablate -------------------------------------------------------------------------
 
 
-def print_built(result: Any, manifest: Path) -> None:
-    """What ``build`` made: its warnings, the card's table, where it went, and any subset left short."""
+def print_built(result: Any, manifest: Path, unapplied_review: Path | None = None) -> None:
+    """What ``build`` made: its warnings, the card's table, the review applied (counts per action and
+    any stale edit), where it went, and any subset left short."""
     for warning in result.warnings:
         warn("warning", escape(warning))
     card = result.outputs.card
     print_summary(card)
+    if "review" in card:
+        counts, stale = card["review"]["counts"], card["review"]["stale"]
+        said = ", ".join(f"{n} {action.replace('_', ' ')}" for action, n in counts.items())
+        also = f" (stale, not applied: {', '.join(stale)})" if stale else ""
+        console.print(f"review {escape(card['review']['file']['path'])}: {said}{escape(also)}", highlight=False)
+    elif unapplied_review is not None:
+        warn(
+            "review", f"{escape(str(unapplied_review))} is not applied: pass --review {escape(str(unapplied_review))} to apply it"
+        )
     console.print(f"wrote [bold]{manifest}[/] ({card['total']} examples), digest {card['digest'][:16]}")
     for subset, (quota, have) in result.shortfalls.items():
         warn("short", f"{subset} has {have} of {quota} (--allow-short)")

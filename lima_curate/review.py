@@ -5,11 +5,16 @@ force after sampling; ``verify`` rebuilds with the same file. Both sides go thro
 ``decision`` builds and checks a record (an edit stores a diff-match-patch patch of the text, not a
 copy), ``append`` writes one whole line, ``read`` returns the records or one line naming the file and
 line of the first bad one, ``in_force`` says which decisions count, and ``apply_edit`` applies an
-edit exactly or not at all. docs/review.md describes the file.
+edit exactly or not at all. ``apply`` is the build's step: the decisions in force applied to the
+sampled picks and the reserve. docs/review.md describes the file.
+
+About 440 lines, one contract: what a record may say and what it does to a build sit together, so
+the page that writes decisions and the build that applies them cannot drift apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -23,6 +28,7 @@ from typing import Any
 
 from .contract import canonical_json
 from .errors import InputError, write_fault
+from .records import Candidate
 
 REVIEW_FILE = "review.jsonl"  # the default, in the set's folder: OUT/review.jsonl
 SCHEMA = "lima-review/1"
@@ -227,15 +233,24 @@ TORN = "torn last line (no newline at its end: a write was cut off)"
 def read(path: Path) -> list[dict[str, Any]]:
     """Every record, in file order (record ``n`` is line ``n``); the first line that is not a whole,
     valid record is an InputError naming the file and line."""
+    return parse(read_bytes(path), Path(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The review file's bytes (a build hashes and parses the same bytes), or one line saying why not."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "review file not found") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a review file") from None
     except OSError as error:
         raise InputError(path, f"cannot read the review file ({error.strerror})") from None
+
+
+def parse(data: bytes, path: Path) -> list[dict[str, Any]]:
+    """The records of a review file's bytes (``read``'s work, for bytes already read)."""
     records = []
     lines = data.split(b"\n")
     for number, raw in enumerate(lines[:-1], 1):
@@ -278,3 +293,146 @@ def in_force(records: list[dict[str, Any]]) -> InForce:
         else:
             decisions[record["id"]] = (number, record)
     return InForce(decisions, edits)
+
+
+# -- the build's step ------------------------------------------------------------------------------
+
+COUNTS = ("accepted", "rejected", "replaced", "edited", "stale_edits")
+
+
+@dataclass
+class Applied:
+    """The picks after the review, per subset (sorted by id, as sampled ones are), its counts per
+    action for the card, the stale edits (``ID field``) and a warning line for each."""
+
+    chosen: dict[str, list[Candidate]]
+    counts: dict[str, int]
+    stale: list[str]
+    warnings: list[str]
+
+
+def wanted(records: list[dict[str, Any]]) -> set[str]:
+    """The candidates a review names explicitly (``replace ... with``): the build reads them back whole."""
+    return {r["with"] for _, r in in_force(records).decisions.values() if r["action"] == "replace"}
+
+
+def apply(
+    path: Path,
+    records: list[dict[str, Any]],
+    chosen: dict[str, list[Candidate]],
+    reserves: dict[str, list[Candidate]],
+    eligible: dict[str, Candidate],
+) -> Applied:
+    """The decisions in force applied to the picks: a ``replace`` takes its named candidate (eligible,
+    of the same subset, not chosen); each other rejected example, in id order, the first reserve draw
+    of its subset not yet taken and not rejected itself (``meta.review`` says which it replaces and
+    its 1-based rank in the reserve); then edits, applied exactly, a stale one reported and skipped.
+    A decision the picks cannot take is one line naming the review file and its line."""
+    force = in_force(records)
+    picked = {c.id: c for picks in chosen.values() for c in picks}
+    reserved = {c.id: c for picks in reserves.values() for c in picks}
+    named = wanted(records)
+    for number, record in sorted([*force.decisions.values(), *force.edits.values()], key=lambda item: item[0]):
+        known = picked.get(record["id"]) or reserved.get(record["id"])
+        if known is None and record["id"] not in named:
+            raise InputError(path, f"{record['id']!r} is neither in the manifest nor in its subset's reserve", number)
+        subset = known.subset if known else eligible[record["id"]].subset if record["id"] in eligible else record["subset"]
+        if record["subset"] != subset:
+            raise InputError(path, f"{record['id']!r} is in subset {subset}, not {record['subset']}", number)
+    rejected = {i for i, (_, r) in force.decisions.items() if r["action"] in ("reject", "replace")}
+    taken: dict[str, str] = {}  # replacement id -> the id it replaces
+    replacements: dict[str, Candidate] = {}
+    for example_id, (number, record) in sorted(force.decisions.items(), key=lambda item: item[1][0]):
+        if record["action"] != "replace":
+            continue
+        target = record["with"]
+        problem = (
+            f"{example_id!r} is not in the manifest (only an example of the manifest is replaced)"
+            if example_id not in picked
+            else f"{target!r} is not an eligible candidate of {record['subset']}"
+            if target not in eligible or eligible[target].subset != record["subset"]
+            else f"{target!r} is already in the manifest"
+            if target in picked
+            else f"{target!r} is rejected at line {force.decisions[target][0]}"
+            if target in rejected
+            else f"{target!r} already replaces {taken[target]!r}"
+            if target in taken
+            else ""
+        )
+        if problem:
+            raise InputError(path, problem, number)
+        taken[target] = example_id
+        replacements[example_id] = marked(eligible[target], example_id, reserves.get(record["subset"], []))
+    for subset, picks in chosen.items():
+        queue = [c for c in reserves.get(subset, []) if c.id not in rejected and c.id not in taken]
+        for c in picks:
+            if c.id not in rejected or c.id in replacements:
+                continue
+            if not queue:
+                number = force.decisions[c.id][0]
+                raise InputError(
+                    path,
+                    f"no reserve draw of {subset} is left to replace {c.id!r} (the reserve holds "
+                    f"{len(reserves.get(subset, []))}); raise [review] reserve in the recipe",
+                    number,
+                )
+            replacement = queue.pop(0)
+            taken[replacement.id] = c.id
+            replacements[c.id] = marked(replacement, c.id, reserves[subset])
+    final = {
+        subset: sorted(
+            (replacements.get(c.id, c) for c in picks if c.id not in rejected or c.id in replacements), key=lambda c: c.id
+        )
+        for subset, picks in chosen.items()
+    }
+    counts = dict.fromkeys(COUNTS, 0)
+    in_manifest = {c.id for picks in final.values() for c in picks}
+    counts["accepted"] = sum(r["action"] == "accept" and i in in_manifest for i, (_, r) in force.decisions.items())
+    counts["rejected"] = sum(force.decisions[i][1]["action"] == "reject" for i in replacements)
+    counts["replaced"] = len(replacements) - counts["rejected"]
+    stale, warnings = [], []
+    for picks in final.values():
+        for place, c in enumerate(picks):
+            edited = c
+            for field in FIELDS:
+                number, record = force.edits.get((c.id, field), (0, None))
+                if record is None:
+                    continue
+                result = edited_candidate(edited, field, record, path, number)
+                if result is None:
+                    counts["stale_edits"] += 1
+                    stale.append(f"{c.id} {field}")
+                    warnings.append(
+                        f"{path}:{number}: stale edit of {c.id}'s {field}: the text changed since the edit was made "
+                        f"(base sha256 {record['base_sha256'][:12]}); not applied, edit it again"
+                    )
+                else:
+                    counts["edited"] += 1
+                    edited = result
+            picks[place] = edited
+    return Applied(final, counts, stale, warnings)
+
+
+def marked(candidate: Candidate, replaces: str, reserve: list[Candidate]) -> Candidate:
+    """A replacement as the manifest shows it: ``meta.review`` names the example it replaces and its
+    rank in its subset's reserve (absent for a named candidate from beyond the reserve)."""
+    ranks = {c.id: rank for rank, c in enumerate(reserve, 1)}
+    note = {"replaces": replaces, **({"reserve_rank": ranks[candidate.id]} if candidate.id in ranks else {})}
+    return dataclasses.replace(candidate, meta={**candidate.meta, "review": note})
+
+
+def edited_candidate(candidate: Candidate, field: str, record: dict[str, Any], path: Path, number: int) -> Candidate | None:
+    """The candidate with one field's edit applied and ``meta.edited[field]`` set to the patch's
+    sha256, or None when the edit is stale. The prompt is the first turn, the response the last
+    assistant turn (what the page shows)."""
+    messages = [dict(m) for m in candidate.messages]
+    where = 0 if field == "prompt" else max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    try:
+        text = apply_edit(messages[where]["content"], record)
+    except ValueError as error:
+        raise InputError(path, f"edit of {candidate.id}'s {field}: {error}", number) from None
+    if text is None:
+        return None
+    messages[where]["content"] = text
+    edited = {**candidate.meta.get("edited", {}), field: patch_sha256(record)}
+    return dataclasses.replace(candidate, messages=tuple(messages), meta={**candidate.meta, "edited": edited})

@@ -13,7 +13,8 @@ temperature ``inf`` every group is equally likely (wikiHow's 19 categories).
 All draws come from one generator derived from (seed, subset), and groups are visited in sorted
 order, so the result depends only on the candidates, the recipe and the seed. Because the draws are
 sequential, the first k picks of a quota-Q draw are exactly the picks of a quota-k draw: smaller
-samples nest inside larger ones.
+samples nest inside larger ones. That is what the reserve is: the draws after the quota's
+(``reserve``), which replace rejected examples in draw order without changing what was chosen.
 """
 
 from __future__ import annotations
@@ -74,3 +75,15 @@ def take_counts(pool: list[Candidate], how: Sampling, seed: int, subset: str) ->
     with fewer gives what it has (the caller reports the shortfall)."""
     groups = ordered_groups(pool, how, seed, subset)
     return [c for group, n in sorted(how.counts.items()) for c in groups.get(group, [])[:n]]
+
+
+def reserve(pool: list[Candidate], quota: int, k: int, how: Sampling, seed: int, subset: str) -> list[Candidate]:
+    """The next ``k`` draws after a quota's, in draw order: draws ``quota + 1 .. quota + k`` of the same
+    sequence (nesting), so the picks stay the picks. With fixed ``counts`` the next members of each
+    counted group, one group after another in turn (sorted), so replacements keep the groups' mix."""
+    if not how.counts:
+        return draw(pool, quota + k, how, seed, subset)[quota:]
+    groups = ordered_groups(pool, how, seed, subset)
+    rest = [groups.get(group, [])[n:] for group, n in sorted(how.counts.items())]
+    turns = itertools.zip_longest(*rest)
+    return [c for turn in turns for c in turn if c is not None][:k]

@@ -33,6 +33,7 @@ from .manifest import (
     ELIGIBLE,
     MANIFEST,
     REJECTS,
+    RESERVE,
     TEST,
     Drift,
     card_bytes,
@@ -87,7 +88,10 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
                 missing = missing or problem.endswith((": missing", NOT_REGULAR))
         units.append(Unit(record["source"], path, record.get("name", "")))
     on_disk = manifest.read_bytes()
-    if missing:  # nothing to rebuild from
+    review, review_problem = review_file(folder, card)
+    if review_problem:
+        input_problems.append(review_problem)
+    if missing or review_problem:  # nothing to rebuild from, or not the review the set was built with
         return Report(ok=False, digest=card["digest"], drift=Drift([], [], []), input_problems=input_problems, other=other)
 
     recipe = recipe_from_tables(card_path(manifest), copy.deepcopy(card["recipe"]))
@@ -105,7 +109,8 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
             if file_kind(file) == "other":
                 raise InputError(file, f"input of {unit.path} is not a regular file; it is not opened")
     rebuild_execution = Execution(execution.executor, execution.workers, execution.ray_address, cache_dir=None)
-    with building(recipe, [], folder, rebuild_execution, allow_short=card.get("allow_short", False), units=units) as rebuilt:
+    allow_short = card.get("allow_short", False)
+    with building(recipe, [], folder, rebuild_execution, allow_short=allow_short, units=units, review=review) as rebuilt:
         fresh = rebuilt.outputs
         tables = {name: same_table(folder / name, write, fresh) for name, write in parquet_writers().items()}
     for name, (same, _) in tables.items():
@@ -114,7 +119,7 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     drift = compare(on_disk, fresh.manifest)
     if fresh.manifest != on_disk and not (drift.added or drift.removed or drift.changed):
         other.append(f"{MANIFEST}: the same lines, but the line order changed")
-    for name, data in ((DEV, fresh.dev), (TEST, fresh.test)):
+    for name, data in ((RESERVE, fresh.reserve), (DEV, fresh.dev), (TEST, fresh.test)):
         path = folder / name
         if (path.read_bytes() if path.exists() else b"") != data:
             other.append(f"{name} differs from its rebuild")
@@ -122,6 +127,7 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
         fresh.card["ablation"] = card["ablation"]
     fresh.card["files"] = {
         MANIFEST: digest(fresh.manifest),
+        RESERVE: digest(fresh.reserve) if fresh.reserve else None,
         DEV: digest(fresh.dev) if fresh.dev else None,
         TEST: digest(fresh.test) if fresh.test else None,
         **{name: sha for name, (_, sha) in tables.items()},
@@ -137,6 +143,30 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
         )
     ok = fresh.manifest == on_disk and not other and not input_problems
     return Report(ok=ok, digest=fresh.card["digest"], drift=drift, input_problems=input_problems, other=other)
+
+
+def review_file(folder: Path, card: dict) -> tuple[Path | None, str]:
+    """The review file a set was built with (the card's ``review.file``, relative to the set's folder),
+    and what keeps it from being rebuilt with: missing, or changed since the build (a review file is
+    only appended to, so any change is a decision the set does not hold yet)."""
+    record = card.get("review")
+    if record is None:
+        return None, ""
+    file = record.get("file") if isinstance(record, dict) else None
+    if not isinstance(file, dict) or not all(
+        isinstance(file.get(k), t) for k, t in (("path", str), ("bytes", int), ("sha256", str))
+    ):
+        raise InputError(card_path(folder / MANIFEST), "card's review lacks its file's path, bytes and sha256")
+    path = folder / file["path"]
+    if file_kind(path) != "file":
+        return path, f"{path}: the review file the set was built with is missing"
+    size, sha = file_sha256(path)
+    if (size, sha) != (file["bytes"], file["sha256"]):
+        return path, (
+            f"{path}: the review file changed since the build ({size:,} bytes, the card records {file['bytes']:,}; "
+            f"sha256 {sha[:12]}, the card {file['sha256'][:12]}): rebuild with it to apply its new decisions"
+        )
+    return path, ""
 
 
 def manifest_of(path: Path) -> Path:
@@ -252,7 +282,7 @@ def set_problems(folder: Path, card: dict) -> list[str]:
     """Every file of the set against the digest its card records."""
     problems = []
     recorded = card.get("files", {})
-    for name in (MANIFEST, DEV, TEST, REJECTS, ELIGIBLE):
+    for name in (MANIFEST, RESERVE, DEV, TEST, REJECTS, ELIGIBLE):
         path = folder / name
         expected = recorded.get(name, card.get("digest") if name == MANIFEST else None)
         if expected is None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 
 import pytest
+from conftest import ROOT, run_cli
 
 from lima_curate import review
 from lima_curate.errors import InputError
+from lima_curate.manifest import file_sha256
 
 BASE = "Whisk the eggs.\n\nHeat the pan, then pour them in and stir slowly.\n"
 NEW = "Whisk the eggs well.\n\nHeat the pan, then pour them in and stir slowly.\n"
@@ -109,3 +112,168 @@ def test_a_process_killed_while_appending_leaves_only_whole_lines(tmp_path):
     process.join()
     records = review.read(path)  # raises on a torn line
     assert records and all(r["action"] == "edit" for r in records)
+
+
+# -- builds that apply a review (the shipped sample dumps and recipe, as `make sample-manifest`) --------
+
+SAMPLE_INPUTS = [
+    f"{flag}={ROOT / path}"
+    for flag, path in (
+        ("stackexchange", "samples/stackexchange"),
+        ("wikihow", "samples/wikihow"),
+        ("writingprompts", "samples/writingprompts"),
+        ("superni", "samples/superni"),
+        ("authored", "samples/authored/examples.jsonl"),
+    )
+]
+SAMPLE_RECIPE = ROOT / "filters" / "sample.toml"
+
+
+def build(out, *extra: str, recipe=SAMPLE_RECIPE, cache=None):
+    inputs = [arg for value in SAMPLE_INPUTS for arg in ("--input", value)]
+    where = ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    return run_cli("build", "--recipe", str(recipe), *inputs, "--out", str(out), *where, *extra)
+
+
+def lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("review-cache")
+
+
+@pytest.fixture(scope="module")
+def unreviewed(tmp_path_factory, cache):
+    """The sample set as published, built once: its manifest and reserve, which the reviews below name."""
+    out = tmp_path_factory.mktemp("unreviewed") / "set"
+    assert build(out, cache=cache).exit_code == 0
+    return out
+
+
+def first(examples: list[dict], subset: str) -> dict:
+    return next(e for e in examples if e["subset"] == subset)
+
+
+def sample_review(folder, path) -> dict:
+    """Reject the first se_stem example, replace the first se_other one with its reserve's second
+    draw, edit the first wikihow example's response: the three kinds of change a reviewer makes."""
+    examples, reserve = lines(folder / "manifest.jsonl"), lines(folder / "reserve.jsonl")
+    stem, other, how = first(examples, "se_stem"), first(examples, "se_other"), first(examples, "wikihow")
+    candidate = [e for e in reserve if e["subset"] == "se_other"][1]
+    base = how["messages"][-1]["content"]
+    new = base.replace("\n\n", "\n\nAlways wash your hands first.\n\n", 1)
+    for r in (
+        review.decision("reject", stem["id"], "se_stem", reviewer="ana", reason="low quality"),
+        review.decision("replace", other["id"], "se_other", reviewer="ana", candidate=candidate["id"]),
+        review.decision("edit", how["id"], "wikihow", reviewer="ana", field="response", base=base, new=new),
+        review.decision("accept", first(examples, "superni")["id"], "superni", reviewer="ana"),
+    ):
+        review.append(path, r)
+    return {"stem": stem, "other": other, "how": how, "candidate": candidate, "new": new, "reserve": reserve}
+
+
+def test_a_build_applies_the_review_and_verify_rebuilds_it_until_the_file_changes(unreviewed, tmp_path, cache):
+    out = tmp_path / "set"
+    shutil.copytree(unreviewed, out)
+    path = out / review.REVIEW_FILE
+    said = sample_review(unreviewed, path)
+    built = build(out, "--review", str(path), cache=cache)
+    assert built.exit_code == 0, built.stderr
+    assert "review review.jsonl: 1 accepted, 1 rejected, 1 replaced, 1 edited, 0 stale edits" in built.stdout
+
+    examples = lines(out / "manifest.jsonl")
+    by_id = {e["id"]: e for e in examples}
+    first_stem_draw = next(e for e in said["reserve"] if e["subset"] == "se_stem")
+    assert said["stem"]["id"] not in by_id and said["other"]["id"] not in by_id
+    assert by_id[first_stem_draw["id"]]["meta"]["review"] == {"replaces": said["stem"]["id"], "reserve_rank": 1}
+    assert by_id[said["candidate"]["id"]]["meta"]["review"] == {"replaces": said["other"]["id"], "reserve_rank": 2}
+    edited = by_id[said["how"]["id"]]
+    assert edited["messages"][-1]["content"] == said["new"]
+    assert edited["meta"]["edited"] == {"response": review.patch_sha256(review.read(path)[2])}
+    before = lines(unreviewed / "manifest.jsonl")
+    assert len(examples) == len(before) and [e["subset"] for e in examples] == [e["subset"] for e in before]
+    assert [e["id"] for e in examples if e["subset"] == "se_stem"] == sorted(
+        e["id"] for e in examples if e["subset"] == "se_stem"
+    )
+    card = json.loads((out / "manifest.card.json").read_text())
+    assert card["review"]["file"] == {"path": "review.jsonl", "bytes": path.stat().st_size, "sha256": file_sha256(path)[1]}
+    assert (out / "reserve.jsonl").read_bytes() == (unreviewed / "reserve.jsonl").read_bytes()  # the draws, not the review
+
+    verified = run_cli("verify", str(out))
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+    review.append(path, review.decision("accept", said["stem"]["id"], "se_stem", reviewer="bo"))
+    changed = run_cli("verify", str(out))
+    assert changed.exit_code == 1
+    assert f"{path}: the review file changed since the build" in " ".join(changed.stderr.split())
+
+
+def test_a_stale_edit_is_reported_and_not_applied(unreviewed, tmp_path, cache):
+    path = tmp_path / review.REVIEW_FILE
+    how = first(lines(unreviewed / "manifest.jsonl"), "wikihow")
+    text = how["messages"][-1]["content"]
+    made_on_another_dump = review.decision(
+        "edit", how["id"], "wikihow", reviewer="ana", field="response", base=text + " (older)", new=text
+    )
+    review.append(path, made_on_another_dump)
+    built = build(tmp_path / "set", "--review", str(path), cache=cache)
+    assert built.exit_code == 0, built.stderr
+    assert f"{path}:1: stale edit of {how['id']}'s response" in " ".join(built.stderr.split())
+    assert f"0 edited, 1 stale edits (stale, not applied: {how['id']} response)" in built.stdout
+    assert (tmp_path / "set" / "manifest.jsonl").read_bytes() == (unreviewed / "manifest.jsonl").read_bytes()
+    card = json.loads((tmp_path / "set" / "manifest.card.json").read_text())
+    assert card["review"]["counts"]["stale_edits"] == 1 and card["review"]["stale"] == [f"{how['id']} response"]
+
+
+def test_a_torn_review_file_stops_the_build_with_one_line_and_writes_nothing(unreviewed, tmp_path, cache):
+    path = tmp_path / review.REVIEW_FILE
+    review.append(
+        path, review.decision("accept", first(lines(unreviewed / "manifest.jsonl"), "wikihow")["id"], "wikihow", reviewer="a")
+    )
+    with open(path, "ab") as handle:
+        handle.write(b'{"schema": "lima-review/1", "id": "stack')
+    built = build(tmp_path / "set", "--review", str(path), cache=cache)
+    assert built.exit_code == 2
+    assert built.stderr == f"error: {path}:2: {review.TORN}\n"
+    assert not (tmp_path / "set").exists()
+
+
+def test_a_decision_the_build_cannot_take_names_the_review_file_and_line(unreviewed, tmp_path, cache):
+    examples = lines(unreviewed / "manifest.jsonl")
+    stem = [e for e in examples if e["subset"] == "se_stem"]
+    path = tmp_path / review.REVIEW_FILE
+    review.append(path, review.decision("accept", stem[0]["id"], "se_stem", reviewer="a"))
+    review.append(path, review.decision("replace", stem[0]["id"], "se_stem", reviewer="a", candidate=stem[1]["id"]))
+    built = build(tmp_path / "set", "--review", str(path), cache=cache)
+    assert built.exit_code == 2
+    assert built.stderr == f"error: {path}:2: {stem[1]['id']!r} is already in the manifest\n"
+    path.unlink()
+    review.append(path, review.decision("reject", "stackexchange/nowhere/q1-a2", "se_stem", reviewer="a", reason="other"))
+    built = build(tmp_path / "set", "--review", str(path), cache=cache)
+    assert (
+        built.stderr == f"error: {path}:1: 'stackexchange/nowhere/q1-a2' is neither in the manifest nor in its subset's reserve\n"
+    )
+    assert built.exit_code == 2 and not (tmp_path / "set").exists()
+
+
+def test_the_recipe_names_its_review_file_and_the_bytes_are_the_same_with_one_worker_or_two(unreviewed, tmp_path):
+    sample_review(unreviewed, tmp_path / "decisions.jsonl")
+    recipe = tmp_path / "reviewed.toml"
+    recipe.write_text(f'schema = 2\nextends = "{SAMPLE_RECIPE}"\n\n[review]\nfile = "decisions.jsonl"\n')
+    one, two = build(tmp_path / "j1", "-j", "1", recipe=recipe), build(tmp_path / "j2", "-j", "2", recipe=recipe)
+    assert one.exit_code == two.exit_code == 0, one.stderr + two.stderr
+    assert "1 rejected, 1 replaced, 1 edited" in one.stdout
+    for name in ("manifest.jsonl", "reserve.jsonl", "manifest.card.json", "rejects.parquet", "eligible.parquet"):
+        assert (tmp_path / "j1" / name).read_bytes() == (tmp_path / "j2" / name).read_bytes(), name
+
+
+def test_the_reserve_is_the_draws_after_the_quota(unreviewed, tmp_path, cache):
+    recipe = tmp_path / "more.toml"
+    recipe.write_text(f'schema = 2\nextends = "{SAMPLE_RECIPE}"\n\n[quotas]\nse_stem = 11\n\n[review]\nreserve = 0\n')
+    assert build(tmp_path / "set", recipe=recipe, cache=cache).exit_code == 0
+    wider = {e["id"] for e in lines(tmp_path / "set" / "manifest.jsonl") if e["subset"] == "se_stem"}
+    chosen = {e["id"] for e in lines(unreviewed / "manifest.jsonl") if e["subset"] == "se_stem"}
+    reserve = [e["id"] for e in lines(unreviewed / "reserve.jsonl") if e["subset"] == "se_stem"]
+    assert len(reserve) >= 3 and wider == chosen | set(reserve[:3])
+    assert not (tmp_path / "set" / "reserve.jsonl").exists()
