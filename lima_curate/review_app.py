@@ -190,17 +190,23 @@ def progress(reviewed: ReviewSet, decisions: review.InForce) -> list[dict[str, A
 
 
 def reserve_claims(reviewed: ReviewSet, decisions: review.InForce, subset: str) -> dict[str, str]:
-    """Which reserve candidate of a subset each decision takes, as the build will: a replace takes the
-    one it names; then each rejected example, in manifest order, the first one not taken yet.
-    Candidate id -> the example id that takes it."""
+    """Which reserve candidate of a subset each decision takes, as ``review.apply`` will at build time:
+    a replace takes the one it names; then each rejected example of the manifest, in id order, the
+    first draw not taken and not itself rejected. Candidate id -> the id that takes it (a rejected
+    candidate takes itself: it is out of the queue)."""
     claims = {}
     for example_id, (_, record) in decisions.decisions.items():
-        if record["action"] == "replace" and record["subset"] == subset:
+        if record["subset"] != subset:
+            continue
+        if record["action"] == "replace":
             claims[record["with"]] = example_id
+        if record["action"] in ("reject", "replace") and example_id not in reviewed.by_id:
+            claims[example_id] = example_id
     free = [c["id"] for c in reviewed.reserve.get(subset, []) if c["id"] not in claims]
     rejected = sorted(
-        (i for i, (_, r) in decisions.decisions.items() if r["action"] == "reject" and r["subset"] == subset),
-        key=lambda i: reviewed.position.get(i, len(reviewed.position)),
+        i
+        for i, (_, r) in decisions.decisions.items()
+        if r["action"] == "reject" and r["subset"] == subset and i in reviewed.by_id
     )
     for example_id, candidate_id in zip(rejected, free):
         claims[candidate_id] = example_id

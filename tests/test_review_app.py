@@ -207,10 +207,12 @@ def test_the_reserve_shown_leaves_out_what_other_decisions_take(served):
     page = client.get(f"/example/{se_stem[2]}").text
     shown = [r for r in reserve if f"<code>{r}</code>" in page]
     assert shown == [reserve[2]]
+    rejected = client.get(f"/example/{se_stem[1]}").text
+    assert f'<code>{reserve[1]}</code> <span class="badge replace">fills this reject at build time</span>' in rejected
     taken = post(client, session, se_stem[2], action="replace", **{"with": reserve[0]})
     assert taken.status_code == 400 and "not a free reserve candidate" in taken.text
     own = client.get(f"/example/{se_stem[0]}").text
-    assert f'<code>{reserve[0]}</code> <span class="badge replace">in force here</span>' in own
+    assert f'<code>{reserve[0]}</code> <span class="badge replace">named by this replace</span>' in own
 
 
 def test_an_example_page_shows_provenance_and_the_recipe_filter_scores(served):
