@@ -34,6 +34,7 @@ from .cli_options import (
     recipe_with_seed,
 )
 from .cli_pull import pull_app
+from .cli_review import review_command
 from .render import (
     console,
     errors,
@@ -246,6 +247,7 @@ def import_command(
 
 
 app.command("audit")(audit_command)
+app.command("review")(review_command)
 app.add_typer(pull_app, name="pull")
 app.add_typer(ablate_app, name="ablate")
 
