@@ -237,8 +237,8 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path
         by_subset[candidate.subset].append(candidate)
 
     chosen, eligible, shortfalls, reserves = sample(recipe, by_subset)
-    review_data = reviewing.read_bytes(review) if review is not None else None
-    records = reviewing.parse(review_data, review) if review is not None and review_data is not None else []
+    review_data = reviewing.read_bytes(review) if review is not None else b""
+    records = reviewing.parse(review_data, review) if review is not None else []
     wanted = {c.id for p in [*chosen.values(), *reserves.values()] for c in p} | reviewing.wanted(records)
     whole = {c.id: c for c in full_candidates([s.survivors for s in shards], wanted)}
     chosen = {subset: [whole[c.id] for c in picks] for subset, picks in chosen.items()}
@@ -280,7 +280,7 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path
         unknown_sites=dict(sorted(pools.unknown_sites.items())),
         excluded_sites=dict(sorted(pools.excluded_sites.items())),
         held_out={split: len(pools.held_out[split]) for split in HELD_OUT},
-        **({"review": review_record(review, review_data, reviewed)} if reviewed and review and review_data is not None else {}),
+        **({"review": review_record(review, review_data, reviewed)} if review is not None and reviewed else {}),
     )
     outputs = Outputs(
         manifest=manifest,
@@ -535,6 +535,8 @@ def building(
     records (``units``), applying ``review`` if given. The result is valid inside the block: its
     rejects live in the shards."""
     units = expand_inputs(inputs) if units is None else units
+    if review is not None:
+        reviewing.read(review)  # a bad review file stops the build before any extraction, not after it
     on_units(units)
     with extracted(recipe, units, execution, out_dir.parent, on_done) as shards:
         result = select(recipe, shards, allow_short, review)
