@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_eval import eval_app
 from .data import canonical_json, dev_set_path, file_sha256, read_manifest, read_prompts
 from .errors import InputError
 
@@ -349,6 +350,9 @@ def export(
     if not checkpoint.is_dir():
         raise InputError(f"{checkpoint}: checkpoint directory not found")
     console.print(f"exported to {export_checkpoint(checkpoint, out)}")
+
+
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:
