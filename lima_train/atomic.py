@@ -47,7 +47,14 @@ def write_atomic(path: Path, text: str) -> None:
 def _temporary_file(target: Path) -> Path:
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(name, 0o666 & ~_umask())  # as a plain open() would make it, not mkstemp's 0600
     return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _temporary_folder(target: Path) -> Path:

@@ -7,7 +7,6 @@ settings) load inside the commands, so `--help` is instant.
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from .cli_eval import eval_app
 from .data import canonical_json, dev_set_path, file_sha256, read_manifest, read_prompts
-from .errors import InputError
+from .errors import InputError, reports_input_errors
 
 if TYPE_CHECKING:
     from .config import RunConfig
@@ -34,20 +33,6 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 BASE_MODEL_DIR = "base-model"
-
-
-def reports_input_errors(command):
-    """Turn an InputError into a one-line message and exit status 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except InputError as error:
-            console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 @app.command()

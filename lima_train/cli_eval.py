@@ -10,7 +10,6 @@ is written last and lists the sha256 of every file written with it.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .errors import InputError
+from .errors import InputError, reports_input_errors
 
 eval_app = typer.Typer(
     help="Score answers files the way LIMA did: pairwise preference against baselines, 1-6 helpfulness ratings, "
@@ -31,20 +30,6 @@ console = Console(stderr=True)
 
 SUMMARY = "summary.json"
 CACHE_NAME = "judge-cache.sqlite"
-
-
-def reports_input_errors(command):
-    """Turn an InputError into a one-line message and exit status 2 (as lima_train/cli.py does)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except InputError as error:
-            console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 # ---- options shared by pairwise and rate ---------------------------------------------------------

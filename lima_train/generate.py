@@ -471,10 +471,7 @@ def _first_difference(saved, wanted: dict, prefix: str = "") -> str | None:
 
 def _write_answers(out: Path, records: list[dict]) -> None:
     """The answers file, whole or absent: written beside `out`, synced, renamed over it."""
-    umask = os.umask(0)
-    os.umask(umask)
     with replaced(out) as tmp:
-        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would make it, not the temporary file's 0600
         with tmp.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write("".join(canonical_json(record) + "\n" for record in records))
             handle.flush()
