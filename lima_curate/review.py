@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .contract import canonical_json
 from .errors import InputError, write_fault
@@ -47,11 +47,11 @@ REASONS = (
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 COMMON = {"schema", "id", "subset", "action", "reviewer", "time", "reason"}
-BY_ACTION = {  # action -> (keys it must have beyond COMMON, keys it may have)
-    "accept": (set(), set()),
-    "reject": ({"reason"}, set()),
-    "replace": ({"with"}, set()),
-    "edit": ({"field", "base_sha256", "new_sha256", "patch"}, set()),
+REQUIRED: dict[str, set[str]] = {  # action -> the keys it must have beyond COMMON
+    "accept": set(),
+    "reject": {"reason"},
+    "replace": {"with"},
+    "edit": {"field", "base_sha256", "new_sha256", "patch"},
 }
 
 
@@ -114,8 +114,8 @@ def record_problem(record: Any) -> str:
     action = record.get("action")
     if action not in ACTIONS:
         return f"action must be one of {', '.join(ACTIONS)}, found {action!r}"
-    required, optional = BY_ACTION[action]
-    unknown = sorted(set(record) - COMMON - required - optional)
+    required = REQUIRED[action]
+    unknown = sorted(set(record) - COMMON - required)
     if unknown:
         return f"{action} takes no {unknown[0]!r}"
     for key in ("id", "subset", "reviewer", *sorted(required)):
@@ -143,7 +143,7 @@ def record_problem(record: Any) -> str:
 # -- the patch -------------------------------------------------------------------------------------
 
 
-def differ():
+def differ() -> Any:
     """A diff-match-patch engine. Its diff stops refining after a second (a long text edited all over
     still gets a correct, if less minimal, patch); applying computes no diff, so it is exact."""
     from diff_match_patch import diff_match_patch
@@ -221,7 +221,7 @@ def append(path: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def _blocks(path: Path):
+def _blocks(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             yield block
@@ -395,9 +395,9 @@ def apply(
         for place, c in enumerate(picks):
             edited = c
             for field in FIELDS:
-                number, record = force.edits.get((c.id, field), (0, None))
-                if record is None:
+                if (c.id, field) not in force.edits:
                     continue
+                number, record = force.edits[(c.id, field)]
                 result = edited_candidate(edited, field, record, path, number)
                 if result is None:
                     counts["stale_edits"] += 1
