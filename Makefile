@@ -13,7 +13,7 @@ SAMPLE_INPUTS := \
 	--input superni=samples/superni \
 	--input authored=samples/authored/examples.jsonl
 
-.PHONY: demo test lint format sample-manifest verify-sample fuzz llama-tokenizer clean
+.PHONY: demo test lint format sample-manifest verify-sample fuzz llama-tokenizer eval-loop clean
 
 $(BIN)/lima-curate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ llama-tokenizer:  ## fetch LLaMA's tokenizer (npm) into data/llama-tokenizer-js/
 	rm -rf data/llama-tokenizer-js && mkdir -p data/llama-tokenizer-js
 	cd data/llama-tokenizer-js && npm pack -q $(LLAMA_TOKENIZER_JS) >/dev/null && tar xzf llama-tokenizer-js-*.tgz
 	LIMA_LLAMA_TOKENIZER_JS= $(BIN)/python benchmarks/tokens_llama.py check
+
+eval-loop: $(VENV)/.test-deps  ## the quantity ablation end to end on CPU: sets, tiny models, answers, 1-6 ratings, the figure (docs/evaluation.md)
+	BIN=$(BIN) scripts/eval_loop.sh
 
 clean:
 	rm -rf build .pytest_cache
