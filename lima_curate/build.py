@@ -456,6 +456,7 @@ def building(
     with extracted(recipe, units, execution, out_dir.parent, on_done) as shards:
         result = select(recipe, shards, allow_short)
         result.outputs.card["inputs"] = inputs_record(shards, out_dir)
+        result.outputs.memo_dir = execution.cache_dir
         yield result
 
 

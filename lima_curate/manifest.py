@@ -108,6 +108,7 @@ class Outputs:
     reject_shards: list[Path] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     eligible: list[dict[str, Any]] = field(default_factory=list)  # every candidate sampling could draw
+    memo_dir: Path | None = None  # a cache folder where rejects.parquet is kept by what it is made of
 
 
 def card_bytes(card: dict[str, Any]) -> bytes:
