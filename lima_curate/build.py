@@ -10,7 +10,7 @@
    independent of the worker count and the executor.
 4. publishing the set is ``publish.py``'s.
 
-``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 530 lines once
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 480 lines once
 formatted (one argument a line): the stages read best top to bottom in one file.
 """
 
