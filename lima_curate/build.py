@@ -5,12 +5,13 @@
    every candidate, write the unit's survivors and rejects as Parquet shards, which are also the
    cache. Only counts and paths come back.
 3. ``select``: in this process, over the survivors only (a few percent of a dump): exact
-   duplicates, contamination by dev/test prompts, near duplicates, then quota sampling. Every step
+   duplicates, contamination by dev/test prompts, near duplicates, then quota sampling and, if a
+   review file is given, its decisions (``review.py``). Every step
    takes candidates in one fixed order (source, then id), which is what makes the output
    independent of the worker count and the executor.
 4. publishing the set is ``publish.py``'s.
 
-``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 530 lines once
+``building`` runs 1-3 and is shared by ``build``, ``ablate`` and ``verify``. About 520 lines once
 formatted (one argument a line): the stages read best top to bottom in one file.
 """
 
@@ -32,7 +33,7 @@ from typing import Any, Callable, Iterable, Iterator
 from . import review as reviewing
 from . import sources
 from .contract import canonical_json, card, digest, subset_entry
-from .dedup import contamination, duplicate_of, near_duplicates
+from .dedup import contamination
 from .errors import InputError, write_fault
 from .executors import run_tasks
 from .extract import (
@@ -44,7 +45,6 @@ from .extract import (
     cached_shards,
     full_candidates,
     hashed_files,
-    read_survivors,
     reader_settings,
     reject_row,
     takes_names,
@@ -57,6 +57,7 @@ from .manifest import Outputs, jsonl_bytes
 from .recipe import Recipe, Sampling, review_file
 from .records import Candidate
 from .sampling import draw, ordered_groups, reserve, take_counts
+from .survivors import Pools, exact_duplicates, gather, near_duplicates_of, positions_of, without
 
 POOL_BYTES_PER_WORKER = 32 << 20  # below this much uncached input per worker, a pool costs more than it saves
 
@@ -166,76 +167,17 @@ def worker_count(requested: int | None, tasks: list[tuple]) -> int:
 # -- 3. selection ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Pools:
-    """The survivors of every unit, in the build's fixed order, and what the units counted."""
-
-    kept: list[Candidate]
-    held_out: dict[str, list[Candidate]]
-    keys: dict[str, tuple[str, str]]  # id -> dedup.exact_keys, as the workers computed them
-    signatures: dict[str, bytes | None]  # id -> dedup.signature_bytes
-    dropped: Counter  # "source/filter" -> candidates dropped
-    unknown_sites: Counter
-    excluded_sites: Counter
-
-
-def gather(shards: list[Shards]) -> Pools:
-    """Read every unit's survivors back into one pool, refusing an id two inputs share."""
-    first: dict[str, Path] = {}
-    kept: list[Candidate] = []
-    held_out: dict[str, list[Candidate]] = defaultdict(list)
-    dropped: Counter = Counter()
-    unknown: Counter = Counter()
-    excluded: Counter = Counter()
-    keys: dict[str, tuple[str, str]] = {}
-    signatures: dict[str, bytes | None] = {}
-    for s in shards:
-        for survivor in read_survivors(s.survivors):
-            candidate = survivor.candidate
-            if candidate.id in first:  # ids key everything downstream: two inputs must never share one
-                raise InputError(s.unit.path, f"example id {candidate.id!r} is also given by {first[candidate.id]}")
-            first[candidate.id] = s.unit.path
-            split = candidate.meta.get("split", "train")
-            (held_out[split] if split in HELD_OUT else kept).append(candidate)
-            keys[candidate.id], signatures[candidate.id] = survivor.keys, survivor.signature
-        dropped.update({f"{s.unit.source}/{name}": n for name, n in s.counts["dropped"].items()})
-        unknown.update(s.counts["unknown"])
-        excluded.update(s.counts["excluded"])
-    order = sources.names()
-    kept.sort(key=lambda c: (order.index(c.source), c.id))
-    return Pools(kept, held_out, keys, signatures, dropped, unknown, excluded)
-
-
 def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path | None = None) -> Build:
     """Stage 3 over the survivors: dedup, decontaminate, sample, then apply the ``review`` file if
     one is given; ``ShortfallError`` unless ``allow_short``."""
-    pools = gather(shards)
+    pools = gather(shards, recipe.dedup.num_perm if recipe.dedup.near_threshold > 0 else 0)
     rejects: list[dict[str, Any]] = []
 
     def reject(candidate: Candidate, decision: Decision) -> None:
         rejects.append(reject_row(candidate, decision))
         pools.dropped[f"{candidate.source}/{decision.filter}"] += 1
 
-    seen: dict[str, Candidate] = {}
-    exact = {c.id: d for c in pools.kept if (d := duplicate_of(c, seen, pools.keys[c.id])) is not None}
-    kept = drop(pools.kept, exact, reject)
-    if recipe.decontam.threshold > 0 and any(pools.held_out.values()):
-        leaks: dict[str, Decision] = {}
-        for s in shards:
-            leaks.update(unit_contamination(s, pools.held_out, recipe))
-        kept = drop(kept, leaks, reject)
-    near = near_duplicates(
-        kept,
-        recipe.dedup.near_threshold,
-        recipe.dedup.shingle_words,
-        recipe.dedup.num_perm,
-        known=[pools.signatures[c.id] for c in kept],
-    )
-    kept = drop(kept, near, reject)
-    by_subset: dict[str, list[Candidate]] = defaultdict(list)
-    for candidate in kept:
-        by_subset[candidate.subset].append(candidate)
-
+    by_subset = deduplicated(recipe, shards, pools, reject)
     chosen, eligible, shortfalls, reserves = sample(recipe, by_subset)
     review_data = reviewing.read_bytes(review) if review is not None else b""
     records = reviewing.parse(review_data, review) if review is not None else []
@@ -245,7 +187,8 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path
     reserves = {subset: [whole[c.id] for c in picks] for subset, picks in reserves.items()}
     reviewed = None
     if review is not None:
-        reviewed = reviewing.apply(review, records, chosen, reserves, {c.id: whole.get(c.id, c) for c in kept})
+        pool = {c.id: whole.get(c.id, c) for candidates in by_subset.values() for c in candidates}
+        reviewed = reviewing.apply(review, records, chosen, reserves, pool)
         chosen = reviewed.chosen
     places = eligible_rows(recipe, by_subset, chosen)
     if shortfalls and not allow_short:
@@ -303,6 +246,27 @@ def review_record(path: Path, data: bytes, reviewed: reviewing.Applied) -> dict[
         "counts": reviewed.counts,
         "stale": reviewed.stale,
     }
+
+
+def deduplicated(
+    recipe: Recipe, shards: list[Shards], pools: Pools, reject: Callable[[Candidate, Decision], None]
+) -> dict[str, list[Candidate]]:
+    """The checks across units, over the survivors' columns in the build's order: exact duplicates,
+    contamination by dev/test prompts, near duplicates. What is left comes back by subset as light
+    candidates; the columns and the signature matrix are let go first (the pool is emptied)."""
+    survivors, pools.kept = pools.kept, None
+    survivors = without(survivors, exact_duplicates(survivors), reject)
+    if recipe.decontam.threshold > 0 and any(pools.held_out.values()):
+        leaks: dict[str, Decision] = {}
+        for s in shards:
+            leaks.update(unit_contamination(s, pools.held_out, recipe))
+        survivors = without(survivors, {p: leaks[i] for p, i in positions_of(survivors, set(leaks)).items()}, reject)
+    survivors = without(survivors, near_duplicates_of(survivors, recipe.dedup.near_threshold), reject)
+    survivors.signatures = None
+    by_subset: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in survivors.candidates():
+        by_subset[candidate.subset].append(candidate)
+    return by_subset
 
 
 EMPTY_COUNTS = ("skipped", "dropped", "unknown", "excluded")
@@ -419,20 +383,6 @@ def uncategorised_warnings(recipe: Recipe, pool: list[Candidate]) -> list[str]:
     ]
 
 
-def drop(
-    candidates: list[Candidate], decisions: dict[str, Decision], reject: Callable[[Candidate, Decision], None]
-) -> list[Candidate]:
-    """The candidates without those a check decided against (each of those goes to the rejects)."""
-    kept = []
-    for candidate in candidates:
-        decision = decisions.get(candidate.id)
-        if decision is None:
-            kept.append(candidate)
-        else:
-            reject(candidate, decision)
-    return kept
-
-
 def not_chosen_yet(pool: list[Candidate], chosen: dict[str, list[Candidate]]) -> list[Candidate]:
     """A thread already chosen in an earlier subset is not drawn again (a dialogue chain extends a
     Stack Exchange answer that may already be in the build as a single-turn example)."""
@@ -544,6 +494,7 @@ def building(
         if "review" in result.outputs.card and review is not None:
             relative = os.path.relpath(as_given(review), out_dir.resolve()).replace(os.sep, "/")
             result.outputs.card["review"]["file"]["path"] = relative
+        result.outputs.memo_dir = execution.cache_dir
         yield result
 
 

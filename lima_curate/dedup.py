@@ -26,13 +26,14 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .filters import Decision
 from .records import Candidate
 
 if TYPE_CHECKING:  # datasketch pulls in scipy (~0.4 s); extraction workers never need it
-    from datasketch import MinHash, MinHashLSH
+    import numpy as np
+    from datasketch import MinHash
 
 SIGNATURE_BATCH = 1024  # candidates hashed per datasketch bulk call
 
@@ -209,16 +210,36 @@ def signatures(candidates: Sequence[Candidate], words_per_shingle: int, num_perm
     return found
 
 
-def lsh_index(threshold: float, num_perm: int) -> MinHashLSH:
-    """An LSH index that proposes every pair likely to reach ``threshold``. Near 1 datasketch finds
-    no banding with two bands or more, so the index is tuned a little lower: it only proposes pairs,
-    and the decision is the Jaccard estimate itself."""
-    from datasketch import MinHashLSH
+# datasketch's banding (``MinHashLSH(threshold, num_perm).b, .r``) for common settings: importing
+# datasketch for its LSH pulls in scipy (~1-2 s of a warm rebuild) only to integrate these numbers.
+# tests/test_dedup.py checks every entry against datasketch itself.
+KNOWN_BANDS = {
+    (0.5, 128): (25, 5),
+    (0.6, 128): (18, 7),
+    (0.7, 128): (14, 9),
+    (0.75, 128): (11, 11),
+    (0.8, 128): (9, 13),
+    (0.85, 128): (8, 16),
+    (0.9, 128): (5, 25),
+    (0.95, 128): (3, 42),
+}
 
+
+def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
+    """The column ranges of the bands an LSH index would use to propose every pair likely to reach
+    ``threshold`` (datasketch's ``hashranges``). Near 1 datasketch finds no banding with two bands
+    or more, so the index is tuned a little lower: it only proposes pairs, and the decision is the
+    Jaccard estimate itself."""
     tuned = threshold
     while True:
+        known = KNOWN_BANDS.get((tuned, num_perm))
+        if known is not None:
+            b, r = known
+            return [(i * r, (i + 1) * r) for i in range(b)]
+        from datasketch import MinHashLSH
+
         try:
-            return MinHashLSH(threshold=tuned, num_perm=num_perm)
+            return list(MinHashLSH(threshold=tuned, num_perm=num_perm).hashranges)
         except ValueError:
             if tuned <= 0.05:
                 raise
@@ -230,6 +251,78 @@ def signature_bytes(signature: MinHash | None) -> bytes | None:
     return None if signature is None else signature.hashvalues.astype("<u8").tobytes()
 
 
+def narrowed(values: np.ndarray) -> np.ndarray:
+    """Signature values as uint32 when they fit (datasketch keeps every hash value under 2**32 in a
+    uint64): half the memory, the same comparisons."""
+    import numpy as np
+
+    if values.size and int(values.max()) >= 1 << 32:
+        return values
+    return values.astype(np.uint32)
+
+
+def near_duplicate_rows(
+    matrix: np.ndarray, rows: Sequence[int], threshold: float, twins_at: Callable[[int, int], bool]
+) -> dict[int, tuple[int, float]]:
+    """Position -> (position of the most similar earlier kept one, its estimated Jaccard similarity)
+    for each position whose candidate is a near duplicate. ``rows[p]`` is the row of ``matrix`` (one
+    signature a row) holding position p's signature, or -1 for none; positions are taken in order
+    and the first of a group stays; ties name the earliest. ``twins_at(p, q)``: never duplicates.
+
+    The banding is datasketch's (``MinHashLSH``'s bands and rows for the threshold), done over the
+    matrix: each band's equal rows are found by sorting, not by a dict of bytes keys per band per
+    candidate, which held several KB a survivor on a large build. Two candidates are compared when
+    they share a band exactly, as the index would propose them."""
+    import numpy as np
+
+    rows = np.asarray(rows, dtype=np.int64)
+    present = np.flatnonzero(rows >= 0)
+    if threshold <= 0 or len(present) < 2:
+        return {}
+    num_perm = matrix.shape[1]
+    signature_rows = rows[present]
+    sharing: dict[int, set[int]] = {}  # index into present -> earlier indices sharing a band with it
+    for start, end in lsh_bands(threshold, num_perm):
+        band = np.ascontiguousarray(matrix[signature_rows, start:end])
+        band = band.view(np.dtype((np.void, band.dtype.itemsize * (end - start)))).ravel()
+        order = np.argsort(band, kind="stable")
+        ranked = band[order]
+        same = ranked[1:] == ranked[:-1]
+        if not same.any():
+            continue
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)))
+        for first, last in zip(edges[::2].tolist(), edges[1::2].tolist()):  # a run of equal bands
+            members = sorted(order[first : last + 1].tolist())
+            for k, index in enumerate(members[1:], 1):
+                sharing.setdefault(index, set()).update(members[:k])
+    kept: set[int] = set()
+    found = {}
+    for index in range(len(present)):
+        best = None
+        for other in sorted(o for o in sharing.get(index, ()) if o in kept):
+            if twins_at(int(present[index]), int(present[other])):
+                continue
+            same_values = np.count_nonzero(matrix[signature_rows[index]] == matrix[signature_rows[other]])
+            similarity = float(same_values) / num_perm
+            if similarity >= threshold and (best is None or similarity > best[1]):
+                best = (other, similarity)
+        if best is not None:
+            found[int(present[index])] = (int(present[best[0]]), best[1])
+            continue
+        kept.add(index)
+    return found
+
+
+def near_duplicate_decision(other_id: str, similarity: float, threshold: float) -> Decision:
+    """Why a near duplicate is dropped: the earlier candidate it resembles most."""
+    return Decision(
+        False,
+        "near_duplicate",
+        round(similarity, 4),
+        f"near duplicate of {other_id} (estimated Jaccard {similarity:.2f} >= {threshold})",
+    )
+
+
 def near_duplicates(
     candidates: Sequence[Candidate],
     threshold: float,
@@ -238,14 +331,9 @@ def near_duplicates(
     known: Sequence[bytes | None] | None = None,
 ) -> dict[str, Decision]:
     """Candidate id -> why it is dropped, for each candidate whose estimated Jaccard similarity to an
-    earlier kept one reaches ``threshold``. Candidates are taken in the order given; the first of a
-    group stays. Each drop names the most similar earlier candidate (ties: the earliest). ``known``
-    are the candidates' signatures as the extraction workers computed them (``signature_bytes``).
-
-    The banding is datasketch's (``MinHashLSH``'s bands and rows for the threshold), done over one
-    numpy matrix of signatures: each band's equal rows are found by sorting, not by a dict of bytes
-    keys per band per candidate, which held several KB a survivor on a large build. Two candidates
-    are compared when they share a band exactly, as the index would propose them."""
+    earlier kept one reaches ``threshold`` (see ``near_duplicate_rows``). Candidates are taken in the
+    order given. ``known`` are the candidates' signatures as the extraction workers computed them
+    (``signature_bytes``); the build passes its survivors' matrix to ``near_duplicate_rows`` itself."""
     import numpy as np
 
     if threshold <= 0 or len(candidates) < 2:
@@ -255,36 +343,10 @@ def near_duplicates(
     present = [i for i, b in enumerate(known) if b is not None]
     if len(present) < 2:
         return {}
-    matrix = np.frombuffer(b"".join(known[i] for i in present), dtype="<u8").reshape(len(present), num_perm)  # type: ignore[misc]
-    sharing: dict[int, set[int]] = {}  # row -> earlier rows sharing a band with it
-    for start, end in lsh_index(threshold, num_perm).hashranges:
-        band = np.ascontiguousarray(matrix[:, start:end]).view(np.dtype((np.void, 8 * (end - start)))).ravel()
-        order = np.argsort(band, kind="stable")
-        ranked = band[order]
-        bounds = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
-        for group in np.split(order, bounds):
-            if len(group) > 1:
-                members = sorted(group.tolist())
-                for k, row in enumerate(members[1:], 1):
-                    sharing.setdefault(row, set()).update(members[:k])
-    kept: set[int] = set()
-    dropped = {}
-    for row, number in enumerate(present):
-        candidate = candidates[number]
-        best = None
-        for other in sorted(o for o in sharing.get(row, ()) if o in kept):
-            if twins(candidate, candidates[present[other]]):
-                continue
-            similarity = float(np.count_nonzero(matrix[row] == matrix[other])) / num_perm
-            if similarity >= threshold and (best is None or similarity > best[1]):
-                best = (other, similarity)
-        if best is not None:
-            dropped[candidate.id] = Decision(
-                False,
-                "near_duplicate",
-                round(best[1], 4),
-                f"near duplicate of {candidates[present[best[0]]].id} (estimated Jaccard {best[1]:.2f} >= {threshold})",
-            )
-            continue
-        kept.add(row)
-    return dropped
+    matrix = narrowed(np.frombuffer(b"".join(known[i] for i in present), dtype="<u8").reshape(len(present), num_perm))  # type: ignore[misc]
+    rows = np.full(len(candidates), -1, dtype=np.int64)
+    rows[present] = np.arange(len(present))
+    found = near_duplicate_rows(matrix, rows, threshold, lambda a, b: twins(candidates[a], candidates[b]))
+    return {
+        candidates[p].id: near_duplicate_decision(candidates[q].id, similarity, threshold) for p, (q, similarity) in found.items()
+    }

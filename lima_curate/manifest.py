@@ -110,6 +110,7 @@ class Outputs:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     eligible: list[dict[str, Any]] = field(default_factory=list)  # every candidate sampling could draw
     reserve: bytes = b""
+    memo_dir: Path | None = None  # a cache folder where rejects.parquet is kept by what it is made of
 
 
 def card_bytes(card: dict[str, Any]) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -122,10 +123,62 @@ def write_file(path: Path, data: bytes) -> str:
 
 def write_rejects(path: Path, outputs: Outputs) -> str:
     """Every unit's rejects shard in unit order, then the rejects of the steps across units:
-    streamed batch by batch, whatever the number of rows."""
+    streamed batch by batch, whatever the number of rows. With a cache folder the file is kept
+    there too, named by what it is made of, and a warm rebuild copies it instead of re-encoding
+    every dropped candidate again (most of a Stack Overflow build's rows)."""
     from .extract import REJECT_COLUMNS
 
-    return write_parquet(path, REJECT_COLUMNS, outputs.reject_shards, outputs.rejects)
+    memo = rejects_memo(outputs)
+    if memo is not None:
+        found = copied_memo(memo, path)
+        if found is not None:
+            return found
+    found = write_parquet(path, REJECT_COLUMNS, outputs.reject_shards, outputs.rejects)
+    if memo is not None:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            temp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+            shutil.copyfile(path, temp)
+            os.replace(temp, memo.with_name(f"{memo.stem}.{found}.parquet"))
+        except OSError:
+            pass  # a read-only or full cache only costs the encoding next time
+    return found
+
+
+REJECTS_MEMO = 1  # bump when the rejects file's layout changes
+
+
+def rejects_memo(outputs: Outputs) -> Path | None:
+    """Where this set's rejects.parquet is kept in the cache: a digest of its reject shards (named by
+    their cache keys, so by everything they depend on), the rows of the steps across units and the
+    pyarrow version that encodes them. The file found there is ``KEY.SHA256.parquet``."""
+    if outputs.memo_dir is None:
+        return None
+    import pyarrow as pa
+
+    from .contract import canonical_json
+
+    material = canonical_json(
+        [REJECTS_MEMO, pa.__version__, [f"{p.parent.name}/{p.name}" for p in outputs.reject_shards], outputs.rejects]
+    )
+    key = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return Path(outputs.memo_dir) / "rejects" / f"{key}.parquet"
+
+
+def copied_memo(memo: Path, path: Path) -> str | None:
+    """The kept rejects file copied to ``path`` when one exists and still has the sha256 in its
+    name (else None: it is written again, never trusted); returns that sha256."""
+    for kept in sorted(memo.parent.glob(f"{memo.stem}.*.parquet")) if memo.parent.is_dir() else []:
+        digest_named = kept.name[len(memo.stem) + 1 : -len(".parquet")]
+        try:
+            shutil.copyfile(kept, path)
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+            if file_sha256(path)[1] == digest_named:
+                return digest_named
+        except OSError:
+            pass
+    return None
 
 
 def write_eligible(path: Path, outputs: Outputs) -> str:

@@ -29,7 +29,7 @@ LAYERS = [
     ["lima_curate.sources.*"],
     ["lima_curate.sources"],
     ["lima_curate.recipe", "lima_curate.sampling", "lima_curate.review"],
-    ["lima_curate.extract"],
+    ["lima_curate.extract", "lima_curate.survivors"],
     ["lima_curate.executors"],
     ["lima_curate.build", "lima_curate.publish"],
     [

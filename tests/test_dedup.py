@@ -178,3 +178,60 @@ def test_switched_off_both_stay_in_the_pool(planted, tmp_path):
     card = json.loads((out / "manifest.card.json").read_text())
     assert card["rejects"] == {}
     assert card["subsets"]["se_stem"]["eligible"] == 7 and card["subsets"]["se_other"]["eligible"] == 7
+
+
+def test_known_bands_are_datasketchs():
+    from datasketch import MinHashLSH
+
+    from lima_curate.dedup import KNOWN_BANDS, lsh_bands
+
+    for (threshold, num_perm), (b, r) in KNOWN_BANDS.items():
+        index = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert (index.b, index.r) == (b, r) and lsh_bands(threshold, num_perm) == index.hashranges
+
+
+def test_the_columnar_checks_decide_as_the_per_candidate_ones(tmp_path):
+    """Exact and near duplicates over a shard's columns and signature matrix: the same drops, reasons
+    and order as ``duplicate_of`` and ``near_duplicates`` over whole candidates."""
+    from lima_curate.extract import Shards, SurvivorWriter, Unit
+    from lima_curate.survivors import exact_duplicates, gather, near_duplicates_of, without
+
+    recipe = load_recipe(ROOT / "filters" / "lima.toml")
+    url = "https://unix.stackexchange.com/questions/1"
+    pool = [
+        candidate("q1-a2", "How do backups fail?", LONG, url=url),
+        Candidate(
+            id="q1-a2-chain",
+            source="stackexchange",
+            subset="dialogue",
+            group="unix.stackexchange.com",
+            messages=chat("How do backups fail?", LONG, "And on a network share?", "The same, only slower."),
+            meta={"url": url},
+        ),
+        candidate("q3-a4", "A different title?", varied_answer(3) + " " + LONG, url="u3"),
+        candidate("q3-a5", "Yet another title?", varied_answer(3) + " " + LONG.replace("halfway", "midway"), url="u4"),
+        candidate("q5-a6", "How do backups fail?", varied_answer(5), url="u5"),
+        candidate("q7-a8", "Why?", varied_answer(7), url="u7"),
+        candidate("q9-a10", "Why?", varied_answer(7), url="u9"),
+        *(candidate(f"r{i}", f"Question {i} here?", varied_answer(100 + i)) for i in range(20)),
+    ]
+    writer = SurvivorWriter(tmp_path / "unit.survivors.parquet", recipe)
+    for c in reversed(pool):  # shard order is not the build's order
+        writer.add(c)
+    writer.close()
+    counts = {"dropped": {}, "unknown": {}, "excluded": {}, "survivors": len(pool), "rejects": 0}
+    shards = Shards(Unit("stackexchange", tmp_path), (), tmp_path / "unit.survivors.parquet", tmp_path / "x", counts)
+    survivors = gather([shards], recipe.dedup.num_perm).kept
+    assert survivors.column("id").to_pylist() == sorted(c.id for c in pool)
+
+    ordered = sorted(pool, key=lambda c: c.id)
+    seen: dict = {}
+    expected_exact = {c.id: d for c in ordered if (d := duplicate_of(c, seen)) is not None}
+    got: list = []
+    after_exact = without(survivors, exact_duplicates(survivors), lambda c, d: got.append((c.id, d)))
+    assert dict(got) == expected_exact and expected_exact
+    left = [c for c in ordered if c.id not in expected_exact]
+    expected_near = near_duplicates(left, recipe.dedup.near_threshold, recipe.dedup.shingle_words, recipe.dedup.num_perm)
+    near = near_duplicates_of(after_exact, recipe.dedup.near_threshold)
+    ids = after_exact.column("id").to_pylist()
+    assert {ids[p]: d for p, d in near.items()} == expected_near and expected_near
