@@ -15,6 +15,17 @@ from typing import Any, Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The shipped sample dumps as `--input` values, as the Makefile's SAMPLE_INPUTS gives them to build.
+SAMPLE_INPUTS = [
+    f"{source}={ROOT / path}"
+    for source, path in (
+        ("stackexchange", "samples/stackexchange"),
+        ("wikihow", "samples/wikihow"),
+        ("writingprompts", "samples/writingprompts"),
+        ("superni", "samples/superni"),
+        ("authored", "samples/authored/examples.jsonl"),
+    )
+]
 LIMA_RECIPE = ROOT / "filters" / "lima.toml"
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from train_helpers import write_answers
 from typer.testing import CliRunner
 
 from lima_train import __version__
@@ -30,21 +31,6 @@ GENERATOR = {
     "prompts": "test.jsonl",
     "prompts_sha256": "e" * 64,
 }
-
-
-def write_answers(path: Path, answers: dict[str, str], generator: dict | None = None) -> Path:
-    """An answers file as lima-train generate writes it: one line per prompt, the answer as the last message."""
-    lines = []
-    for prompt_id, answer in answers.items():
-        record = {
-            "id": prompt_id,
-            "messages": [{"role": "user", "content": f"question {prompt_id}?"}, {"role": "assistant", "content": answer}],
-        }
-        if generator is not None:
-            record["meta"] = {"new_tokens": 5, "stopped_at_eot": True, "generator": generator}
-        lines.append(json.dumps(record))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def shown(request: Request) -> tuple[str, str]:

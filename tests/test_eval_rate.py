@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from train_helpers import tiny_judge, write_answers
 from typer.testing import CliRunner
 
 from lima_train import judges as judges_module
@@ -20,19 +21,6 @@ runner = CliRunner()
 
 def one_line(output: str) -> str:
     return " ".join(output.split())
-
-
-def write_answers(path: Path, answers: dict[str, str], generator: dict | None = None) -> Path:
-    lines = []
-    for prompt_id, answer in answers.items():
-        record = {
-            "id": prompt_id,
-            "messages": [{"role": "user", "content": f"question {prompt_id}?"}, {"role": "assistant", "content": answer}],
-            "meta": {"new_tokens": 3, "stopped_at_eot": True, **({"generator": generator} if generator else {})},
-        }
-        lines.append(json.dumps(record))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def submission(request: Request) -> str:
@@ -254,27 +242,10 @@ def test_ablation_of_a_folder_never_rated_is_one_line(tmp_path):
     assert f"{tmp_path / 'nothing' / 'summary.json'}: not found" in one_line(result.output)
 
 
-def local_judge_folder(folder: Path) -> Path:
-    """A tiny random LLaMA with lima-train's chat template and room for LIMA's long rating prompt (2,048 positions)."""
-    from train_helpers import tiny_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from lima_train.model import add_eot
-
-    tiny_model(folder, max_length=2048)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    add_eot(tokenizer, "<EOT>")
-    tokenizer.save_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder)
-    model.resize_token_embeddings(len(tokenizer))
-    model.save_pretrained(folder)
-    return folder
-
-
 @pytest.mark.slow
 def test_a_local_hugging_face_judge_rates_through_the_choices(tmp_path):
     """About 20-30 s, most of it training the tiny tokenizer; then LIMA's whole rating prompt (~1,900 tokens) scored per choice."""
-    judge = local_judge_folder(tmp_path / "judge")
+    judge = tiny_judge(tmp_path / "judge", max_length=2048)  # room for LIMA's long rating prompt
     answers = write_answers(tmp_path / "lima.jsonl", {"p1": "Blue, because of Rayleigh scattering."})
     result = runner.invoke(eval_app, ["rate", str(answers), "--out", str(tmp_path / "rated"), "--judge-hf", str(judge)])
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from train_helpers import REPO, cli_env, read_jsonl, word_tokenizer
+from train_helpers import REPO, cli_env, read_jsonl, tiny_llama, word_tokenizer
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -35,18 +35,8 @@ def one_thread():
 def checkpoint(tmp_path_factory):
     """A tiny checkpoint directory as `generate` reads one: weights, tokenizer with EOT, no run around it."""
     tokenizer, _ = word_tokenizer()
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=128,
-    )
     directory = tmp_path_factory.mktemp("checkpoint") / "final"
-    transformers.LlamaForCausalLM(config).save_pretrained(directory)
+    tiny_llama(tokenizer, positions=128).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
 

@@ -16,18 +16,11 @@ from pathlib import Path
 import pytest
 import typer
 import typer.main
-from conftest import ROOT, run_cli
+from conftest import ROOT, SAMPLE_INPUTS, run_cli
 from typer.testing import CliRunner
 
 from lima_curate import cli
 
-SAMPLE_INPUTS = [
-    f"stackexchange={ROOT / 'samples' / 'stackexchange'}",
-    f"wikihow={ROOT / 'samples' / 'wikihow'}",
-    f"writingprompts={ROOT / 'samples' / 'writingprompts'}",
-    f"superni={ROOT / 'samples' / 'superni'}",
-    f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}",
-]
 # What a wheel is built from: the packages, the shipped recipes and the project's metadata.
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "lima_curate", "lima_train", "filters")
 

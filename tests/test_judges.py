@@ -223,19 +223,9 @@ RATINGS = tuple(f"Rating: {score}" for score in range(1, 7))
 @pytest.fixture(scope="module")
 def tiny_judge_folder(tmp_path_factory) -> Path:
     """A tiny random LLaMA whose tokenizer has lima-train's chat template (as every lima-train checkpoint)."""
-    from train_helpers import tiny_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from train_helpers import tiny_judge
 
-    from lima_train.model import add_eot
-
-    folder = tiny_model(tmp_path_factory.mktemp("judge") / "tiny")
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    add_eot(tokenizer, "<EOT>")
-    tokenizer.save_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder)
-    model.resize_token_embeddings(len(tokenizer))
-    model.save_pretrained(folder)
-    return folder
+    return tiny_judge(tmp_path_factory.mktemp("judge") / "tiny")
 
 
 def reference_log_likelihood(model, prompt: list[int], continuation: list[int]) -> float:

@@ -15,20 +15,13 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli
+from conftest import SAMPLE_INPUTS, cli
 from test_review_app import HOSTILE, review_server, sample_set, write_reserve
 
 from lima_curate import review
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SAMPLE_INPUTS = [
-    f"stackexchange={ROOT / 'samples' / 'stackexchange'}",
-    f"wikihow={ROOT / 'samples' / 'wikihow'}",
-    f"writingprompts={ROOT / 'samples' / 'writingprompts'}",
-    f"superni={ROOT / 'samples' / 'superni'}",
-    f"authored={ROOT / 'samples' / 'authored' / 'examples.jsonl'}",
-]
 
 
 def missing_browser() -> str:

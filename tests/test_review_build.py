@@ -9,7 +9,7 @@ import shutil
 import signal
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, SAMPLE_INPUTS, run_cli
 
 from lima_curate import review
 from lima_curate.errors import InputError
@@ -116,16 +116,6 @@ def test_a_process_killed_while_appending_leaves_only_whole_lines(tmp_path):
 
 # -- builds that apply a review (the shipped sample dumps and recipe, as `make sample-manifest`) --------
 
-SAMPLE_INPUTS = [
-    f"{flag}={ROOT / path}"
-    for flag, path in (
-        ("stackexchange", "samples/stackexchange"),
-        ("wikihow", "samples/wikihow"),
-        ("writingprompts", "samples/writingprompts"),
-        ("superni", "samples/superni"),
-        ("authored", "samples/authored/examples.jsonl"),
-    )
-]
 SAMPLE_RECIPE = ROOT / "filters" / "sample.toml"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from train_helpers import word_tokenizer
+from train_helpers import tiny_llama, word_tokenizer
 
 from lima_train.config import RunConfig
 from lima_train.data import Example, encode_prompt
@@ -119,20 +119,6 @@ def test_generate_flags_override_the_saved_decoding(tmp_path, monkeypatch):
 
 
 # ---- the per-epoch dev answers: a small budget, batched, one progress line ------------------------
-
-
-def tiny_llama(tokenizer, positions=600):
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=positions,
-    )
-    return transformers.LlamaForCausalLM(config).eval()
 
 
 def test_dev_answers_get_a_small_budget_of_their_own_and_generate_keeps_the_runs():

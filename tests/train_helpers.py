@@ -107,6 +107,55 @@ def tiny_model(directory: Path, max_length: int = 256) -> Path:
     return build_tiny_model(texts, directory, RunConfig(max_length=max_length), seed=0)
 
 
+def tiny_judge(directory: Path, max_length: int = 256) -> Path:
+    """A tiny random LLaMA whose tokenizer has lima-train's chat template and EOT (as every lima-train
+    checkpoint has), for the local judge; `max_length` 2,048 leaves room for LIMA's long rating prompt."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lima_train.model import add_eot
+
+    tiny_model(directory, max_length=max_length)
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    add_eot(tokenizer, "<EOT>")
+    tokenizer.save_pretrained(directory)
+    model = AutoModelForCausalLM.from_pretrained(directory)
+    model.resize_token_embeddings(len(tokenizer))
+    model.save_pretrained(directory)
+    return directory
+
+
+def tiny_llama(tokenizer, positions: int = 600):
+    """A tiny random LlamaForCausalLM (seed 0) over `tokenizer`, in eval mode, for generation tests."""
+    import torch
+    import transformers
+
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=positions,
+    )
+    return transformers.LlamaForCausalLM(config).eval()
+
+
+def write_answers(path: Path, answers: dict[str, str], generator: dict | None = None) -> Path:
+    """An answers file as `lima-train generate` writes it: one line per prompt, the answer last, and
+    `meta.generator` when given."""
+    records = []
+    for prompt_id, answer in answers.items():
+        record = {
+            "id": prompt_id,
+            "messages": [{"role": "user", "content": f"question {prompt_id}?"}, {"role": "assistant", "content": answer}],
+            "meta": {"new_tokens": 5, "stopped_at_eot": True, **({"generator": generator} if generator else {})},
+        }
+        records.append(record)
+    return write_jsonl(path, records)
+
+
 def checkpoint_like_trainer(run_dir: Path, step: int, model_dir: Path, weights: bool = True) -> Path:
     """RUN/checkpoints/checkpoint-STEP laid out as the Trainer and DeepSpeed save one: the model's
     files (unless `weights` is False: only ZeRO shards), the tokenizer with EOT, global_stepSTEP/,
