@@ -135,6 +135,9 @@ def reviewed_in_browser(browser, built) -> tuple[Path, list[str]]:
         chosen = candidate.find_element(By.CSS_SELECTOR, "summary code").text
         candidate.find_element(By.CLASS_NAME, "replace-button").click()
         assert saved_line(browser).startswith(f"Saved: replace of {third}")
+        browser.get(url.split("?")[0])  # the subsets again: se_stem's progress counts the three decisions
+        assert "3 / 8" in browser.find_element(By.ID, "subset-se_stem").text
+        screenshot(browser, "progress.png")
         assert original.endswith(area_text_tail(built, second))
     return built / review.REVIEW_FILE, [first, second, third, chosen]
 
@@ -160,13 +163,6 @@ def test_reject_edit_and_replace_in_the_browser_land_in_the_review_file(reviewed
 def test_a_build_with_the_browser_review_file_verifies(reviewed_in_browser, built, tmp_path):
     """About 20 s: the build applies the three decisions and verify rebuilds the set byte for byte."""
     path, (first, second, third, chosen) = reviewed_in_browser
-    if "--review" not in cli("build", "--help", env={"COLUMNS": "200"}).stdout:
-        pytest.skip("lima-curate build has no --review yet (issue 16, item 3)")
-    if (
-        not (built / "reserve.jsonl").exists()
-        or "reserve.jsonl" not in json.loads((built / "manifest.card.json").read_text())["files"]
-    ):
-        pytest.skip("the build publishes no reserve.jsonl yet: the test's own reserve cannot be built from")
     out = tmp_path / "reviewed"
     inputs = [a for i in SAMPLE_INPUTS for a in ("--input", i)]
     result = cli("build", "--recipe", "sample", *inputs, "--review", str(path), "--out", str(out), "--no-cache")
