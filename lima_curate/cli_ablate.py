@@ -14,8 +14,10 @@ from .cli_options import (
     DEFAULT_RECIPE,
     AllowShortOption,
     CacheDirOption,
+    ExecutorOption,
     InputsOption,
     NoCacheOption,
+    RayAddressOption,
     RecipeOption,
     SeedOption,
     WorkersOption,
@@ -97,6 +99,8 @@ def add_study(study: Study) -> None:
         recipe: RecipeOption = DEFAULT_RECIPE,
         seed: SeedOption = None,
         workers: WorkersOption = None,
+        executor: ExecutorOption = "local",
+        ray_address: RayAddressOption = None,
         cache_dir: CacheDirOption = None,
         no_cache: NoCacheOption = False,
         allow_short: AllowShortOption = False,
@@ -110,7 +114,7 @@ def add_study(study: Study) -> None:
             inputs=parse_inputs(input),
             out_dir=out,
             sizes=study.sizes(sizes),
-            execution=execution("local", workers, None, cache_location(cache_dir, no_cache)),
+            execution=execution(executor, workers, ray_address, cache_location(cache_dir, no_cache)),
             allow_short=allow_short,
         )
         print_ablation(study.name, variants, out)
