@@ -16,9 +16,11 @@ comes back as `Reply(text=None, error="one line")`, and the caller counts it.
   of [judge.id, request], written as each reply arrives: a re-run, or a run after a kill, asks only
   what is missing. Failures are not cached.
 
-`open_judge` is the command line's one entry point. httpx, torch and transformers are imported inside
-the functions, so `lima-train --help` stays instant. About 500 lines: the two judges, the cache and
-the entry point share one contract (docs/evaluation.md, "Judges"), and the evaluator imports one module.
+`open_judge` is the command line's one entry point: it refuses, without echoing either, a URL that
+carries credentials or a query and a key that no HTTP header can carry. httpx, torch and
+transformers are imported inside the functions, so `lima-train --help` stays instant. About 560
+lines: the two judges, the cache and the entry point share one contract (docs/evaluation.md,
+"Judges"), and the evaluator imports one module.
 """
 
 from __future__ import annotations
@@ -75,22 +77,12 @@ class Reply:
 
 
 class Judge(Protocol):
-    """What the evaluator codes against: a stable id for caches and reports, and `ask`."""
-
-    id: str
-
-    def ask(self, requests: list[Request]) -> list[Reply]:
-        """One reply per request, in the same order."""
-        ...
-
-
-class ReportingJudge(Protocol):
-    """A judge that also reports each reply as it lands (all judges here): what the cache wraps."""
+    """What the evaluator and the cache code against: a stable id for caches and reports, and `ask`."""
 
     id: str
 
     def ask(self, requests: list[Request], on_reply: OnReply | None = None) -> list[Reply]:
-        """One reply per request, in order; `on_reply(index, reply)` as each arrives."""
+        """One reply per request, in order; `on_reply(index, reply)` as each arrives (progress, the cache)."""
         ...
 
 
@@ -133,6 +125,7 @@ class OpenAIJudge:
     ):
         import httpx
 
+        check_judge_url(url)
         base = url.rstrip("/")
         base = base.removesuffix("/chat/completions")
         self.id = f"openai:{base}#{model}"
@@ -143,7 +136,7 @@ class OpenAIJudge:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.max_retry_after_s = max_retry_after_s
-        self._secret = api_key or None
+        self._secrets = secret_forms(api_key)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         self._client = httpx.Client(headers=headers, timeout=timeout_s, limits=limits, follow_redirects=False)
@@ -199,14 +192,17 @@ class OpenAIJudge:
             response = self._client.post(self.endpoint, json=body)
         except httpx.TimeoutException as error:
             raise _Retry(f"timed out ({type(error).__name__})") from None
+        except httpx.LocalProtocolError as error:  # a request this client cannot send (a header with a \r): again is the same
+            raise _Refused(one_line(self._hidden(f"{type(error).__name__}: {error}"))) from None
         except httpx.HTTPError as error:  # refused or cut connections, a broken body
-            raise _Retry(one_line(f"{type(error).__name__}: {error}")) from None
+            raise _Retry(one_line(self._hidden(f"{type(error).__name__}: {error}"))) from None
         status = response.status_code
+        message = server_message(response, self._hidden) if status >= 400 else ""
         if status == 429 or status >= 500:
-            raise _Retry(f"HTTP {status}: {server_message(response)}", wait=retry_after(response.headers.get("retry-after")))
+            raise _Retry(f"HTTP {status}: {message}", wait=retry_after(response.headers.get("retry-after")))
         if status >= 400:
-            raise _Refused(f"HTTP {status}: {server_message(response)}")
-        return completion_text(response)
+            raise _Refused(f"HTTP {status}: {message}")
+        return completion_text(response, self._hidden)
 
     def _wait(self, asked: float | None, failures: int) -> float:
         """The server's Retry-After (capped), else exponential backoff with jitter (half fixed, half random)."""
@@ -215,17 +211,46 @@ class OpenAIJudge:
         ceiling = min(self.backoff_s * 2 ** (failures - 1), self.max_backoff_s)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
+    def _hidden(self, text: str) -> str:
+        """Every form of the key replaced by `[api key]`: done before any cut, so no fragment of it survives."""
+        for form in self._secrets:
+            text = text.replace(form, "[api key]")
+        return text
+
     def _redacted(self, text: str) -> str:
-        text = one_line(text)
-        return text.replace(self._secret, "[api key]") if self._secret else text
+        return one_line(self._hidden(text))
 
 
-def completion_text(response: httpx.Response) -> str:
+def secret_forms(key: str | None) -> tuple[str, ...]:
+    """The key as a server or a library may quote it: raw, stripped, escaped as repr() of str or bytes, as JSON; longest first."""
+    if not key:
+        return ()
+    forms = {key, key.strip(), repr(key)[1:-1], repr(key.encode("utf-8", "backslashreplace"))[2:-1], json.dumps(key)[1:-1]}
+    return tuple(sorted((form for form in forms if form), key=len, reverse=True))
+
+
+def check_judge_url(url: str) -> None:
+    """Refuse a URL that carries credentials, a query or a fragment, without echoing it: it is recorded everywhere."""
+    authority = url.split("//", 1)[-1].split("/", 1)[0]
+    found = (
+        "credentials (user:password@)" if "@" in authority else
+        "a query string (?...)" if "?" in url else
+        "a fragment (#...)" if "#" in url else None
+    )  # fmt: skip
+    if found:
+        raise InputError(
+            f"--judge-url holds {found}, which would be recorded in the judge id, the cache and every report; "
+            "give the base URL alone and the key through --judge-key-env"
+        )
+
+
+def completion_text(response: httpx.Response, hidden: Callable[[str], str] = str) -> str:
     """choices[0].message.content of a 200 reply; anything else is a malformed reply, retried like a 5xx."""
     try:
         payload = response.json()
     except ValueError:
-        raise _Retry(f"HTTP {response.status_code} but the reply is not JSON: {one_line(response.text, 80)!r}") from None
+        body = one_line(hidden(response.text), 80)
+        raise _Retry(f"HTTP {response.status_code} but the reply is not JSON: {body!r}") from None
     try:
         content = payload["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError):
@@ -235,18 +260,18 @@ def completion_text(response: httpx.Response) -> str:
     return content
 
 
-def server_message(response: httpx.Response) -> str:
-    """The server's own words for an error status: OpenAI's error.message, else the body's start."""
+def server_message(response: httpx.Response, hidden: Callable[[str], str] = str) -> str:
+    """The server's own words for an error status: OpenAI's error.message, else the body's start; `hidden` before the cut."""
     try:
         payload = response.json()
     except ValueError:
-        return one_line(response.text, 200) or response.reason_phrase
+        return one_line(hidden(response.text), 200) or response.reason_phrase
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict) and error.get("message"):
-        return one_line(error["message"], 200)
+        return one_line(hidden(str(error["message"])), 200)
     if isinstance(error, str):
-        return one_line(error, 200)
-    return one_line(json.dumps(payload), 200)
+        return one_line(hidden(error), 200)
+    return one_line(hidden(json.dumps(payload, ensure_ascii=False)), 200)
 
 
 def retry_after(value: str | None) -> float | None:
@@ -279,14 +304,15 @@ def cache_key(judge_id: str, request: Request) -> str:
 class CachedJudge:
     """A judge whose successful replies are kept in one sqlite file, so a re-run asks only what is missing."""
 
-    def __init__(self, judge: ReportingJudge, path: Path):
+    def __init__(self, judge: Judge, path: Path, lock_timeout_s: float = 60.0):
         self.judge = judge
         self.id = judge.id
         self.path = path
+        self.lock_timeout_s = lock_timeout_s  # how long a write waits for another process's write
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(path, timeout=lock_timeout_s, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, judge TEXT NOT NULL,"
@@ -323,18 +349,29 @@ class CachedJudge:
             self._db.close()
 
     def _lookup(self, key: str) -> Reply | None:
-        with self._lock:
-            row = self._db.execute("SELECT text FROM replies WHERE key = ?", (key,)).fetchone()
+        row = self._execute("SELECT text FROM replies WHERE key = ?", (key,)).fetchone()
         return None if row is None else Reply(row[0], cached=True)
 
     def _store(self, key: str, request: Request, text: str) -> None:
         request_json = json.dumps(request.as_json(), sort_keys=True, ensure_ascii=False)
         created = datetime.now(UTC).isoformat(timespec="seconds")
+        self._execute(
+            "INSERT OR REPLACE INTO replies (key, judge, request, text, created) VALUES (?, ?, ?, ?, ?)",
+            (key, self.id, request_json, text, created),
+        )
+
+    def _execute(self, sql: str, parameters: tuple) -> sqlite3.Cursor:
+        """One statement under the thread lock; a file another process keeps locked past the timeout is one line."""
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO replies (key, judge, request, text, created) VALUES (?, ?, ?, ?, ?)",
-                (key, self.id, request_json, text, created),
-            )
+            try:
+                return self._db.execute(sql, parameters)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise InputError(f"{self.path}: the judge cache failed: {one_line(str(error))}") from None
+                raise InputError(
+                    f"{self.path}: the judge cache is locked by another process (waited {self.lock_timeout_s:g} s); "
+                    "let the other evaluation finish, or give this one its own --judge-cache"
+                ) from None
 
 
 # ---- the one entry point -------------------------------------------------------------------------
@@ -362,7 +399,7 @@ def open_judge(
         raise InputError(f"judge retries must be 0 or more, not {retries}")
     if not timeout_s > 0:
         raise InputError(f"judge timeout must be above 0 seconds, not {timeout_s}")
-    judge: ReportingJudge
+    judge: Judge
     if url is not None:
         judge = _http_judge(url, model, key_env, concurrency, retries, timeout_s)
     else:
@@ -376,6 +413,7 @@ def open_judge(
 
 
 def _http_judge(url: str, model: str | None, key_env: str, concurrency: int, retries: int, timeout_s: float) -> OpenAIJudge:
+    check_judge_url(url)  # first: the messages below echo the URL
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{url}: not an http(s) URL of an OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1)")
@@ -383,7 +421,13 @@ def _http_judge(url: str, model: str | None, key_env: str, concurrency: int, ret
         raise InputError(f"{url}: a judge server needs --judge-model, the model name it serves (an id its /v1/models lists)")
     if not ENV_NAME.fullmatch(key_env):  # never echo it: a key pasted here would be printed
         raise InputError("--judge-key-env takes the NAME of the environment variable holding the API key, not the key")
-    return OpenAIJudge(url, model, os.environ.get(key_env), concurrency=concurrency, retries=retries, timeout_s=timeout_s)
+    key = os.environ.get(key_env)
+    if key and not all("!" <= character <= "~" for character in key):  # never echo it, nor where in it
+        raise InputError(
+            f"{key_env}: the API key in this environment variable holds a space, control or non-ASCII character "
+            "(a CRLF .env file leaves a \\r at its end), which no HTTP header can carry; the key is not shown"
+        )
+    return OpenAIJudge(url, model, key, concurrency=concurrency, retries=retries, timeout_s=timeout_s)
 
 
 # ---- the local Hugging Face judge ----------------------------------------------------------------

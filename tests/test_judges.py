@@ -401,3 +401,72 @@ def test_an_interrupted_ask_drops_the_queued_requests():
         with pytest.raises(KeyboardInterrupt):
             fast_judge(server, concurrency=2).ask([ask(f"q{index}") for index in range(50)], on_reply=interrupt)
         assert server.count < 10  # the two in flight and a few more, not all 50
+
+
+# ---- secrets that must not leak, a cache locked by another process -------------------------------
+
+
+def test_a_key_with_a_control_character_is_refused_naming_the_variable_not_the_key(monkeypatch):
+    monkeypatch.setenv("MY_JUDGE_KEY", KEY + "\r")  # a CRLF .env file
+    with FakeOpenAI() as server, pytest.raises(InputError) as error:
+        open_judge(server.url, "m", "MY_JUDGE_KEY", None, None)
+    message = str(error.value)
+    assert message.startswith("MY_JUDGE_KEY: the API key in this environment variable holds a space, control or non-ASCII")
+    assert KEY not in message and "\n" not in message and server.count == 0
+
+
+def test_a_header_the_client_cannot_send_fails_at_once_with_no_trace_of_the_key(monkeypatch):
+    waits = []
+    monkeypatch.setattr("lima_train.judges.sleep", waits.append)
+    with FakeOpenAI() as server:
+        (reply,) = OpenAIJudge(server.url, "m", api_key=KEY + "\r", retries=3).ask([ask("x")])
+    assert reply.text is None and waits == [] and server.count == 0  # refused, not retried
+    assert "LocalProtocolError" in reply.error and "[api key]" in reply.error
+    assert KEY[3:] not in reply.error  # neither the raw key nor its escaped form b'...\\r'
+
+
+def test_a_long_echo_is_redacted_before_it_is_cut():
+    long_key = "sk-" + "Q7" * 20  # 43 characters, straddling the 200-character cut of the server's message
+    with FakeOpenAI() as server:
+        server.always(Status(401, message="Incorrect: " + "x" * 150, echo_auth=True))
+        (reply,) = OpenAIJudge(server.url, "m", api_key=long_key, retries=0).ask([ask("x")])
+    assert reply.error.endswith("x (you sent Bearer [api key])")
+    assert "Q7Q7" not in reply.error
+
+
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        ("https://user:SECRET@example.org/v1", "credentials (user:password@)"),
+        ("user:SECRET@example.org/v1", "credentials (user:password@)"),
+        ("http://127.0.0.1:8000/v1?api-key=SECRET", "a query string (?...)"),
+        ("http://127.0.0.1:8000/v1#SECRET", "a fragment (#...)"),
+    ],
+)
+def test_credentials_in_the_judge_url_are_refused_without_echoing_them(url, what):
+    with pytest.raises(InputError) as error:
+        open_judge(url, "m", "OPENAI_API_KEY", None, None)
+    message = str(error.value)
+    assert message == (
+        f"--judge-url holds {what}, which would be recorded in the judge id, the cache and every report; "
+        "give the base URL alone and the key through --judge-key-env"
+    )
+    assert "SECRET" not in message
+
+
+def test_a_cache_locked_by_another_process_is_one_line_naming_the_file(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    with FakeOpenAI() as server:
+        judge = CachedJudge(fast_judge(server, concurrency=1), path, lock_timeout_s=0.1)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another run writing, and holding on
+        try:
+            with pytest.raises(InputError) as error:
+                judge.ask([ask("x")])
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert str(error.value) == (
+        f"{path}: the judge cache is locked by another process (waited 0.1 s); "
+        "let the other evaluation finish, or give this one its own --judge-cache"
+    )
