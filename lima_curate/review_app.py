@@ -39,12 +39,11 @@ from . import review, sources
 from .audit import as_candidate
 from .errors import InputError
 from .extract import opening
-from .manifest import MANIFEST, card_path, read_card, read_manifest
+from .manifest import MANIFEST, RESERVE, card_path, read_card, read_manifest
 from .recipe import Recipe, recipe_from_tables
 
-RESERVE = "reserve.jsonl"  # the published set's replacement candidates (docs/manifest.md)
 TEMPLATES = Path(__file__).parent / "review_templates"
-ACTIONS = ("accept", "reject", "replace")  # the decisions an example's status shows; edits are counted apart
+STATUS_ACTIONS = tuple(a for a in review.ACTIONS if a != "edit")  # what an example's status shows; edits count apart
 LOOPBACK_NAMES = ("localhost",)
 SAFE_TAGS = {  # what a rendered response may hold after nh3: markdown's own output, no images, no forms
     *("p", "br", "hr", "blockquote", "pre", "code", "em", "strong", "del", "a", "ul", "ol", "li"),
@@ -142,21 +141,39 @@ def prompt_and_response(example: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def current_texts(example: dict[str, Any], decisions: review.InForce) -> tuple[dict[str, str], dict[str, str]]:
-    """The texts as the build would make them (each field's edit in force applied), and the fields whose
-    edit is stale (made on another text: the build reports it and leaves the text as it is)."""
+@dataclass
+class Texts:
+    """An example's texts as the build would make them (each field's edit in force applied), the fields
+    whose edit is stale (made on another text: the build warns and leaves the text as it is), and those
+    whose edit cannot apply (a hand-written patch that does not give its text: the build stops on it),
+    each with the one line that says so."""
+
+    texts: dict[str, str]
+    stale: dict[str, str]
+    broken: dict[str, str]
+
+
+def current_texts(reviewed: ReviewSet, example: dict[str, Any], decisions: review.InForce) -> Texts:
+    """What the page shows and edits: the base texts with the edits in force applied, as the build applies them."""
     texts = prompt_and_response(example)
-    stale = {}
+    stale, broken = {}, {}
     for name, base in list(texts.items()):
-        edit = decisions.edits.get((example["id"], name))
-        if edit is None:
+        if (example["id"], name) not in decisions.edits:
             continue
-        edited = review.apply_edit(base, edit[1])
+        number, record = decisions.edits[(example["id"], name)]
+        try:
+            edited = review.apply_edit(base, record)
+        except ValueError as error:
+            broken[name] = (
+                f"{reviewed.review_file}:{number}: edit of {example['id']}'s {name}: {error}; "
+                f"a build stops on it: save a new edit of the {name} to replace it"
+            )
+            continue
         if edited is None:
-            stale[name] = edit[1]["time"]
+            stale[name] = record["time"]
         else:
             texts[name] = edited
-    return texts, stale
+    return Texts(texts, stale, broken)
 
 
 def render_markdown(text: str) -> str:
@@ -165,7 +182,9 @@ def render_markdown(text: str) -> str:
     import nh3
     from markdown_it import MarkdownIt
 
-    html = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(text)
+    parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    parser.add_render_rule("image", image_as_text)
+    html = parser.render(text)
     return nh3.clean(
         html,
         tags=SAFE_TAGS,
@@ -173,6 +192,15 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def image_as_text(renderer, tokens, idx, options, env) -> str:
+    """An image as its alt text, ``[image: ALT]``: the page shows no images (nh3 would drop the tag and
+    its alt with it), yet a reviewer should see that the response holds one and what it was."""
+    from markdown_it.common.utils import escapeHtml
+
+    alt = renderer.renderInlineAsText(tokens[idx].children, options, env).strip()
+    return f"<em>[image: {escapeHtml(alt)}]</em>" if alt else "<em>[image]</em>"
 
 
 def progress(reviewed: ReviewSet, decisions: review.InForce) -> list[dict[str, Any]]:
@@ -184,7 +212,13 @@ def progress(reviewed: ReviewSet, decisions: review.InForce) -> list[dict[str, A
         edited = {i for i, _ in decisions.edits if i in set(ids)}
         done = sum(1 for i in ids if i in decisions.decisions or i in edited)
         rows.append(
-            {"subset": subset, "total": len(ids), "reviewed": done, "edit": len(edited), **{a: actions[a] for a in ACTIONS}}
+            {
+                "subset": subset,
+                "total": len(ids),
+                "reviewed": done,
+                "edit": len(edited),
+                **{a: actions[a] for a in STATUS_ACTIONS},
+            }
         )
     return rows
 
@@ -268,16 +302,19 @@ def provenance(example: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Session:
-    """One run of the page: its token, the reviewer, and the Host values it answers to."""
+    """One run of the page: its token, the reviewer, and the Host values it answers to (on a wildcard
+    address also any IP address with its port)."""
 
     token: str
     reviewer: str
     hosts: frozenset[str]
     port: int
+    any_address: bool = False
 
     @property
     def cookie(self) -> str:
-        """Cookies ignore ports: a name per port keeps two review pages on one machine apart."""
+        """Cookies ignore ports: a name per port keeps two review pages on one machine apart (it does not
+        keep the cookie from other servers on the same host: docs/review.md, Safety)."""
         return f"lima_review_{self.port}"
 
     @property
@@ -285,25 +322,56 @@ class Session:
         """The forms' token, derived from the session's, so it is tied to this session and never stored."""
         return hmac.new(self.token.encode(), b"lima-review csrf", hashlib.sha256).hexdigest()
 
-    @property
-    def origins(self) -> frozenset[str]:
-        """The Origin values a POST may carry."""
-        return frozenset(f"http://{host}" for host in self.hosts)
+    def answers_to(self, host: str) -> bool:
+        """Whether a Host header (``name:port``) names this server. On a wildcard address any IP address
+        with this port does: a DNS-rebinding page reaches a server only through a name it controls, so
+        a Host that is an address cannot come from one."""
+        if host in self.hosts:
+            return True
+        name, _, port = host.rpartition(":")
+        return self.any_address and port == str(self.port) and is_address(name)
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether a POST's Origin is this server (plain HTTP, a Host it answers to)."""
+        return origin.startswith("http://") and self.answers_to(origin.removeprefix("http://"))
 
 
 def new_session(host: str, port: int, reviewer: str) -> Session:
-    """A fresh random token, and the Host values a browser sends to this address (for a loopback
-    address also localhost and the other loopback spelling)."""
+    """A fresh random token, and the Host values a browser sends to this address: for a loopback address
+    also localhost and the other loopback spelling; for a wildcard one (0.0.0.0, ::) also the machine's
+    own names and any IP address."""
     names = {host}
-    if is_loopback(host):
+    wildcard = is_wildcard(host)
+    if is_loopback(host) or wildcard:
         names |= {"127.0.0.1", "localhost", "[::1]"}
+    if wildcard:
+        names |= {name for name in (socket.gethostname(), socket.getfqdn()) if name}
     hosts = frozenset(f"{bracketed(name)}:{port}" for name in names)
-    return Session(token=secrets.token_urlsafe(32), reviewer=reviewer, hosts=hosts, port=port)
+    return Session(token=secrets.token_urlsafe(32), reviewer=reviewer, hosts=hosts, port=port, any_address=wildcard)
 
 
 def bracketed(host: str) -> str:
     """A host as a URL and a Host header write it: an IPv6 address in brackets."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def is_address(name: str) -> bool:
+    """Whether a Host header's name is an IP address (an IPv6 one in brackets, as a Host header writes it)."""
+    if ":" in name and not (name.startswith("[") and name.endswith("]")):
+        return False
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_wildcard(host: str) -> bool:
+    """Whether a --host value listens on every address of the machine (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
 
 
 def is_loopback(host: str) -> bool:
@@ -328,7 +396,7 @@ def guard(session: Session):
     from starlette.responses import PlainTextResponse, RedirectResponse
 
     async def dispatch(request, call_next):
-        if request.headers.get("host", "") not in session.hosts:
+        if not session.answers_to(request.headers.get("host", "")):
             response = PlainTextResponse("403: this page answers only to its own address (Host header refused)", 403)
         elif "token" in request.query_params:
             if same(request.query_params["token"], session.token):
@@ -352,7 +420,7 @@ def guard(session: Session):
 def same_origin(request, session: Session) -> bool:
     """A POST from this page: its Origin (when sent) is this server, and the browser does not call it cross-site."""
     origin = request.headers.get("origin")
-    if origin is not None and origin not in session.origins:
+    if origin is not None and not session.allows_origin(origin):
         return False
     return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
 
@@ -418,7 +486,7 @@ def create_app(reviewed: ReviewSet, session: Session):
         example = example_or_404(request.path_params["example_id"])
         records = await run_in_threadpool(reviewed.records)
         decisions = review.in_force(records)
-        texts, stale = current_texts(example, decisions)
+        shown = current_texts(reviewed, example, decisions)
         previous, following = neighbours(example["id"])
         saved = request.query_params.get("saved", "")
         saved_record = next((r for r in reversed(records) if r["id"] == saved), None)
@@ -426,9 +494,10 @@ def create_app(reviewed: ReviewSet, session: Session):
             request,
             "example.html",
             example=example,
-            texts=texts,
-            stale=stale,
-            response_html=render_markdown(texts["response"]),
+            texts=shown.texts,
+            stale=shown.stale,
+            broken=shown.broken,
+            response_html=render_markdown(shown.texts["response"]),
             later_turns=example["messages"][2:],
             decision=decisions.decisions.get(example["id"], (0, None))[1],
             edits={f: decisions.edits[(example["id"], f)][1] for f in review.FIELDS if (example["id"], f) in decisions.edits},
@@ -448,8 +517,16 @@ def create_app(reviewed: ReviewSet, session: Session):
         if name not in review.FIELDS:
             raise HTTPException(404, f"no field {name!r}: edit the prompt or the response")
         decisions = await run_in_threadpool(reviewed.decisions)
-        texts, stale = current_texts(example, decisions)
-        return page(request, "edit.html", example=example, field=name, text=texts[name], stale=name in stale)
+        shown = current_texts(reviewed, example, decisions)
+        return page(
+            request,
+            "edit.html",
+            example=example,
+            field=name,
+            text=shown.texts[name],
+            stale=name in shown.stale,
+            broken=shown.broken.get(name, ""),
+        )
 
     async def decide(request):
         example = example_or_404(request.path_params["example_id"])
@@ -508,6 +585,8 @@ def write_decision(reviewed: ReviewSet, session: Session, example: dict[str, Any
             if name not in review.FIELDS:
                 raise ValueError(f"field must be one of {', '.join(review.FIELDS)}")
             new = str(form.get("text", "")).replace("\r\n", "\n")  # browsers send a textarea's line breaks as CRLF
+            if not new.strip():
+                raise ValueError(f"the {name} cannot be blank: to drop the example, reject it")
             base = prompt_and_response(example)[name]
             record = review.decision("edit", example["id"], example["subset"], field=name, base=base, new=new, **common)
         else:

@@ -192,8 +192,6 @@ def test_a_form_the_page_never_sends_is_400_and_writes_nothing(served):
     assert post(client, session, first["id"], action="reject", reason="", reason_text=" ").status_code == 400
     assert post(client, session, first["id"], action="delete").status_code == 400
     assert post(client, session, first["id"], action="replace", **{"with": "not/in/the-reserve"}).status_code == 400
-    same_text = post(client, session, first["id"], action="edit", field="response", text=first["messages"][1]["content"])
-    assert same_text.status_code == 400 and "changes nothing" in same_text.text
     assert post(client, session, "no/such/example", action="accept").status_code == 404
     assert not (folder / "review.jsonl").exists()
 
@@ -233,7 +231,7 @@ def test_the_edit_form_holds_the_text_in_force(served):
     prompt = first["messages"][0]["content"]
     post(client, session, first["id"], action="edit", field="prompt", text=prompt + " Explain briefly.")
     form = client.get(f"/edit/prompt/{first['id']}").text
-    assert f">{prompt} Explain briefly.</textarea>" in form.replace("&#39;", "'") and f'value="{session.csrf}"' in form
+    assert f">\n{prompt} Explain briefly.</textarea>" in form.replace("&#39;", "'") and f'value="{session.csrf}"' in form
     assert client.get(f"/edit/title/{first['id']}").status_code == 404
 
 
@@ -348,3 +346,82 @@ def test_a_server_killed_during_concurrent_decisions_leaves_only_whole_lines(tmp
     records = review.read(review_file)  # every line whole and valid, or this raises naming the line
     assert len(records) > 50 and review_file.read_bytes().endswith(b"\n")
     assert {r["reviewer"] for r in records} == {"stress"} and all(r["reason"].startswith("worker ") for r in records)
+
+
+# -- fixes from the review of issue 16 --------------------------------------------------------------
+
+
+def test_a_blank_edit_is_refused_with_one_line_and_writes_nothing(served):
+    client, session, folder = served
+    first = examples(folder)[0]["id"]
+    for name in ("prompt", "response"):
+        blank = post(client, session, first, action="edit", field=name, text=" \r\n\t ")
+        assert blank.status_code == 400
+        assert f"{first}: the {name} cannot be blank: to drop the example, reject it" in blank.text
+    assert not (folder / "review.jsonl").exists()
+
+
+def test_the_edit_form_keeps_a_text_that_starts_with_a_newline(served):
+    import html
+
+    client, session, folder = served
+    first = examples(folder)[0]["id"]
+    text = "\nA response that opens with an empty line."
+    assert post(client, session, first, action="edit", field="response", text=text).status_code == 303
+    form = client.get(f"/edit/response/{first}").text
+    held = re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S)[1]
+    assert held == "\n" + html.escape(text)  # the parser drops the first newline after <textarea>, and only that one
+
+
+def test_a_hand_written_edit_whose_patch_does_not_apply_is_shown_as_one_line_not_a_500(served):
+    client, _, folder = served
+    first = examples(folder)[0]
+    response = first["messages"][1]["content"]
+    record = review.decision("edit", first["id"], first["subset"], reviewer="hand", field="response", base="other", new="text")
+    record["base_sha256"] = review.text_sha256(response)  # the base matches, the patch was made on another text
+    (folder / "review.jsonl").write_text(canonical_json(record) + "\n", encoding="utf-8")
+    expected = (
+        f"review.jsonl:1: edit of {first['id']}'s response: the patch does not give the text it was made to give; "
+        "a build stops on it: save a new edit of the response to replace it"
+    )
+    for path in (f"/example/{first['id']}", f"/edit/response/{first['id']}"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and expected in answer.text.replace("&#39;", "'"), path
+    assert "Ice floats" in client.get(f"/edit/response/{first['id']}").text  # the form starts from the manifest's text
+
+
+def test_an_image_in_a_response_shows_as_its_alt_text(tmp_path):
+    folder = sample_set(tmp_path)
+    lines = (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    example = json.loads(lines[0])
+    example["messages"][1]["content"] = "See ![a diagram of <b>ice</b> floating](https://x.example/ice.png) and ![](y.png)."
+    lines[0] = canonical_json(example)
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    session = new_session("127.0.0.1", PORT, "tester")
+    client = TestClient(create_app(load_set(folder), session), base_url=f"http://127.0.0.1:{PORT}")
+    client.get(f"/?token={session.token}")
+    response = client.get(f"/example/{example['id']}").text.split('id="response">')[1].split("</article>")[0]
+    assert response == "<p>See <em>[image: a diagram of &lt;b&gt;ice&lt;/b&gt; floating]</em> and <em>[image]</em>.</p>\n"
+
+
+def test_on_a_wildcard_address_the_machine_names_and_any_ip_address_with_the_port_are_accepted(tmp_path):
+    import socket
+
+    session = new_session("0.0.0.0", PORT, "tester")
+    client = TestClient(create_app(load_set(sample_set(tmp_path)), session), base_url=f"http://192.168.7.20:{PORT}")
+    assert client.get(f"/?token={session.token}").status_code == 200
+    for host in (f"192.168.7.20:{PORT}", f"[fe80::1]:{PORT}", f"{socket.gethostname()}:{PORT}", f"localhost:{PORT}"):
+        assert client.get("/", headers={"host": host}).status_code == 200, host
+    for host in ("attacker.example:5173", f"192.168.7.20:{PORT + 1}", f"fe80::1:{PORT}", "192.168.7.20"):
+        assert client.get("/", headers={"host": host}).status_code == 403, host
+    first = examples(tmp_path / "set")[0]["id"]
+    for origin, status in ((f"http://192.168.7.20:{PORT}", 303), (f"http://rebound.example:{PORT}", 403)):
+        answer = client.post(
+            f"/decide/{first}",
+            data={"csrf": session.csrf, "action": "accept"},
+            headers={"origin": origin},
+            follow_redirects=False,
+        )
+        assert answer.status_code == status, origin
+    loopback_only = new_session("127.0.0.1", PORT, "tester")
+    assert not loopback_only.answers_to(f"192.168.7.20:{PORT}")
