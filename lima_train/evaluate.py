@@ -48,6 +48,7 @@ RATING_FIELDS = frozenset({"task", "submission"})
 PAIRWISE_VERDICTS = frozenset({"first", "second", "neither"})
 OUTCOMES = ("win", "tie", "loss")
 SCORES = (1, 2, 3, 4, 5, 6)
+VERDICTS = {PAIRWISE_FIELDS: ("eval pairwise", PAIRWISE_VERDICTS), RATING_FIELDS: ("eval rate", frozenset(SCORES))}
 SHOWN_IDS = 5  # ids named in a one-line error before "... (N in all)"
 
 
@@ -74,12 +75,13 @@ class JudgePrompt:
         return Request((*turns, ("user", self.user.format(**fields))), self.choices or None)
 
     def verdict(self, text: str) -> Any | None:
-        """The last match of the verdict pattern, mapped through `values`; None when there is none."""
-        matches = list(self.pattern.finditer(text))
-        if not matches:
-            return None
-        found = matches[-1].group(1) if self.pattern.groups else matches[-1].group(0)
-        return self.values.get(" ".join(found.split()).casefold())
+        """The last match of the verdict pattern, mapped through `values`; None when there is none.
+
+        With groups, group 1 is the verdict, and a match in which it took no part (`(A)|(B)` meeting B) is no match.
+        """
+        found = [match.group(1) if self.pattern.groups else match.group(0) for match in self.pattern.finditer(text)]
+        found = [verdict for verdict in found if verdict is not None]
+        return self.values.get(" ".join(found[-1].split()).casefold()) if found else None
 
     def record(self) -> dict[str, Any]:
         """What a report records of the prompt: enough to find the very file again and check it."""
@@ -130,6 +132,7 @@ def load_judge_prompt(spec: str, fields: frozenset[str]) -> JudgePrompt:
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
         raise InputError(f"{path}: [verdict] choices must be a list of strings")
     values = {" ".join(str(key).split()).casefold(): value for key, value in verdict["values"].items()}
+    _check_values(path, values, fields)
     prompt = JudgePrompt(
         data["name"],
         data["version"],
@@ -145,6 +148,18 @@ def load_judge_prompt(spec: str, fields: frozenset[str]) -> JudgePrompt:
     if unparsed:
         raise InputError(f"{path}: [verdict] choice {unparsed[0]!r} does not parse as a verdict")
     return prompt
+
+
+def _check_values(path: Path, values: dict[str, Any], fields: frozenset[str]) -> None:
+    """Every value is a verdict the command counts: else every reply would be unparsable, after the judge is paid."""
+    command, allowed = VERDICTS.get(fields, (None, None))
+    if allowed is None:
+        return
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, str | int) or value not in allowed:
+            raise InputError(
+                f"{path}: [verdict] values maps {key!r} to {value!r}; {command}'s verdicts are {', '.join(map(repr, sorted(allowed)))}"
+            )
 
 
 # ---- answers files -------------------------------------------------------------------------------
@@ -230,7 +245,7 @@ def _answer(record: dict[str, Any], where: str) -> Answer:
     if not isinstance(answer_id, str) or not answer_id:
         raise InputError(f"{where}: {ANSWER_SHAPES}; 'id' (a non-empty string) is missing")
     if isinstance(record.get("messages"), list):
-        turns = []
+        turns: list[tuple[str, str]] = []
         for index, message in enumerate(record["messages"]):
             if not isinstance(message, dict) or message.get("role") not in ("system", "user", "assistant"):
                 raise InputError(f"{where}: messages[{index}] must be an object with role system, user or assistant")
@@ -239,11 +254,30 @@ def _answer(record: dict[str, Any], where: str) -> Answer:
             turns.append((message["role"], message["content"]))
         if len(turns) < 2 or turns[-1][0] != "assistant" or not any(role == "user" for role, _ in turns[:-1]):
             raise InputError(f"{where}: the messages must hold a user turn and end with the assistant's answer")
-        return Answer(answer_id, tuple(turns[:-1]), turns[-1][1])
-    if isinstance(record.get("prompt"), str) and isinstance(record.get("answer"), str):
-        return Answer(answer_id, (("user", record["prompt"]),), record["answer"])
-    found = ", ".join(map(repr, sorted(record))) or "no keys"
-    raise InputError(f"{where}: {ANSWER_SHAPES}; found {found}")
+        answer = Answer(answer_id, tuple(turns[:-1]), turns[-1][1])
+    elif isinstance(record.get("prompt"), str) and isinstance(record.get("answer"), str):
+        answer = Answer(answer_id, (("user", record["prompt"]),), record["answer"])
+    else:
+        found = ", ".join(map(repr, sorted(record))) or "no keys"
+        raise InputError(f"{where}: {ANSWER_SHAPES}; found {found}")
+    _check_encodable(answer, where)
+    return answer
+
+
+def _check_encodable(answer: Answer, where: str) -> None:
+    """JSON's \\ud800 escapes load as lone surrogates, which no UTF-8 report, cache key or request can hold."""
+    for what, text in (
+        ("the id", answer.id),
+        *(("the prompt", content) for _, content in answer.prompt),
+        ("the answer", answer.text),
+    ):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            escape = f"\\u{ord(text[error.start]):04x}"
+            raise InputError(
+                f"{where}: {what} holds {escape}, a lone surrogate that is no character (UTF-8 cannot encode it)"
+            ) from None
 
 
 def _some(ids: list[str]) -> str:

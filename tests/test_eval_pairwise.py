@@ -308,3 +308,19 @@ def test_through_the_real_http_judge_and_its_cache(tmp_path):
     assert summary["judge"]["id"] == f"openai:{server.url}#fake"
     records = [json.loads(line) for line in (tmp_path / "eval" / "pairwise-base.jsonl").read_text().splitlines()]
     assert all(v["cached"] for r in records for v in r["verdicts"])
+
+
+def test_a_pairwise_prompt_whose_values_are_no_pairwise_verdict_names_its_file(tmp_path):
+    from lima_train.errors import InputError
+    from lima_train.evaluate import PAIRWISE_FIELDS, load_judge_prompt
+
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'name = "mine"\nversion = 1\nuser = "{question} {answer_a} {answer_b}"\n'
+        '[verdict]\npattern = "(A|B)"\nvalues = { A = "A", B = "B" }\n'
+    )
+    with pytest.raises(InputError) as error:
+        load_judge_prompt(str(path), PAIRWISE_FIELDS)
+    assert (
+        str(error.value) == f"{path}: [verdict] values maps 'a' to 'A'; eval pairwise's verdicts are 'first', 'neither', 'second'"
+    )

@@ -140,6 +140,42 @@ def test_a_judge_prompt_with_the_wrong_placeholders_names_its_file(tmp_path):
         load_judge_prompt("rating-v9", RATING_FIELDS)
 
 
+def test_a_lone_surrogate_in_an_answer_is_one_line_naming_the_line(tmp_path, use_judge):
+    answers = write_answers(tmp_path / "lima.jsonl", {"p1": "fine", "p2": "broken \ud800 text"})
+    assert "\\ud800" in answers.read_text()  # the JSON escape json.loads accepts, not a character UTF-8 can hold
+    judge = use_judge(GraderJudge(lambda text: lima_reply(3)))
+    result = rate(answers, tmp_path / "rated", "--no-judge-cache")
+    assert result.exit_code == 2
+    assert one_line(result.output) == (
+        f"error: {answers}:2: the answer holds \\ud800, a lone surrogate that is no character (UTF-8 cannot encode it)"
+    )
+    assert not (tmp_path / "rated").exists() and not judge.asked
+
+
+def custom_prompt(tmp_path: Path, pattern: str, values: str, user: str = "Rate {task} {submission}") -> Path:
+    path = tmp_path / "custom.toml"
+    path.write_text(f'name = "custom"\nversion = 1\nuser = "{user}"\n[verdict]\npattern = \'{pattern}\'\nvalues = {values}\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [('{ "A" = "A" }', "'a' to 'A'"), ('{ "1" = 1, "2" = 2.0 }', "'2' to 2.0"), ('{ "1" = true }', "'1' to True")],
+)
+def test_a_judge_prompt_whose_values_are_no_rating_is_refused_before_the_judge_is_paid(tmp_path, values, found):
+    path = custom_prompt(tmp_path, "([A-Z0-9])", values)
+    with pytest.raises(InputError) as error:
+        load_judge_prompt(str(path), RATING_FIELDS)
+    assert str(error.value) == f"{path}: [verdict] values maps {found}; eval rate's verdicts are 1, 2, 3, 4, 5, 6"
+
+
+def test_a_pattern_whose_group_did_not_take_part_is_no_match(tmp_path):
+    path = custom_prompt(tmp_path, "(1)|(2)", '{ "1" = 1, "2" = 2 }')
+    prompt = load_judge_prompt(str(path), RATING_FIELDS)
+    assert prompt.verdict("2") is None  # group 1 unmatched: no verdict, not a crash
+    assert prompt.verdict("1 then 2") == 1  # the last match whose group took part
+
+
 # ---- ablation ------------------------------------------------------------------------------------
 
 
