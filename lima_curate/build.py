@@ -167,9 +167,10 @@ def worker_count(requested: int | None, tasks: list[tuple]) -> int:
 # -- 3. selection ----------------------------------------------------------------------------------
 
 
-def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path | None = None) -> Build:
+def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: reviewing.ReviewFile | None = None) -> Build:
     """Stage 3 over the survivors: dedup, decontaminate, sample, then apply the ``review`` file if
-    one is given; ``ShortfallError`` unless ``allow_short``."""
+    one is given (the draw as sampled is then published too, as ``sampled.jsonl``); ``ShortfallError``
+    unless ``allow_short``."""
     pools = gather(shards, recipe.dedup.num_perm if recipe.dedup.near_threshold > 0 else 0)
     rejects: list[dict[str, Any]] = []
 
@@ -179,16 +180,16 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path
 
     by_subset = deduplicated(recipe, shards, pools, reject)
     chosen, eligible, shortfalls, reserves = sample(recipe, by_subset)
-    review_data = reviewing.read_bytes(review) if review is not None else b""
-    records = reviewing.parse(review_data, review) if review is not None else []
+    records = review.records if review is not None else []
     wanted = {c.id for p in [*chosen.values(), *reserves.values()] for c in p} | reviewing.wanted(records)
     whole = {c.id: c for c in full_candidates([s.survivors for s in shards], wanted)}
     chosen = {subset: [whole[c.id] for c in picks] for subset, picks in chosen.items()}
     reserves = {subset: [whole[c.id] for c in picks] for subset, picks in reserves.items()}
-    reviewed = None
+    reviewed, sampled = None, b""
     if review is not None:
+        sampled = jsonl_bytes(c.manifest_line() for subset in sources.subsets() for c in chosen.get(subset, []))
         pool = {c.id: whole.get(c.id, c) for candidates in by_subset.values() for c in candidates}
-        reviewed = reviewing.apply(review, records, chosen, reserves, pool)
+        reviewed = reviewing.apply(review.path, records, chosen, reserves, pool)
         chosen = reviewed.chosen
     places = eligible_rows(recipe, by_subset, chosen)
     if shortfalls and not allow_short:
@@ -223,7 +224,7 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path
         unknown_sites=dict(sorted(pools.unknown_sites.items())),
         excluded_sites=dict(sorted(pools.excluded_sites.items())),
         held_out={split: len(pools.held_out[split]) for split in HELD_OUT},
-        **({"review": review_record(review, review_data, reviewed)} if review is not None and reviewed else {}),
+        **({"review": review_record(review, reviewed)} if review is not None and reviewed else {}),
     )
     outputs = Outputs(
         manifest=manifest,
@@ -234,15 +235,16 @@ def select(recipe: Recipe, shards: list[Shards], allow_short: bool, review: Path
         rejects=rejects,
         eligible=places,
         reserve=reserve_bytes,
+        sampled=sampled,
     )
     return Build(outputs=outputs, chosen=chosen, shortfalls=shortfalls, warnings=warnings, reserve=reserves)
 
 
-def review_record(path: Path, data: bytes, reviewed: reviewing.Applied) -> dict[str, Any]:
+def review_record(review: reviewing.ReviewFile, reviewed: reviewing.Applied) -> dict[str, Any]:
     """The card's ``review``: the file applied (its path made relative to the output folder by
     ``building``), its size and sha256, the counts per action and the stale edits."""
     return {
-        "file": {"path": str(path), "bytes": len(data), "sha256": digest(data)},
+        "file": {"path": str(review.path), "bytes": len(review.data), "sha256": digest(review.data)},
         "counts": reviewed.counts,
         "stale": reviewed.stale,
     }
@@ -485,11 +487,10 @@ def building(
     records (``units``), applying ``review`` if given. The result is valid inside the block: its
     rejects live in the shards."""
     units = expand_inputs(inputs) if units is None else units
-    if review is not None:
-        reviewing.read(review)  # a bad review file stops the build before any extraction, not after it
+    loaded = reviewing.load(review) if review is not None else None  # a bad one stops the build before extraction
     on_units(units)
     with extracted(recipe, units, execution, out_dir.parent, on_done) as shards:
-        result = select(recipe, shards, allow_short, review)
+        result = select(recipe, shards, allow_short, loaded)
         result.outputs.card["inputs"] = inputs_record(shards, out_dir)
         if "review" in result.outputs.card and review is not None:
             relative = os.path.relpath(as_given(review), out_dir.resolve()).replace(os.sep, "/")

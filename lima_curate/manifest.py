@@ -1,4 +1,5 @@
-"""A set on disk: ``manifest.jsonl``, its card, the rejects, the reserve and the held-out sets.
+"""A set on disk: ``manifest.jsonl``, its card, the rejects, the reserve (and the draw a review was
+made on), and the held-out sets.
 
 A build's files are published together as one set (``publish.py``); this module names them, reads
 them (each line checked by ``contract.py``), compares them, and holds the package's one atomic
@@ -25,6 +26,7 @@ CARD = "manifest.card.json"
 REJECTS = "rejects.parquet"
 ELIGIBLE = "eligible.parquet"
 RESERVE = "reserve.jsonl"  # each subset's next draws beyond its quota, the replacements of a review
+SAMPLED = "sampled.jsonl"  # a reviewed set's quota draw as sampled, before the review: what the review is made on
 DEV = "dev.jsonl"
 TEST = "test.jsonl"
 
@@ -110,6 +112,7 @@ class Outputs:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     eligible: list[dict[str, Any]] = field(default_factory=list)  # every candidate sampling could draw
     reserve: bytes = b""
+    sampled: bytes = b""  # only when a review was applied
     memo_dir: Path | None = None  # a cache folder where rejects.parquet is kept by what it is made of
 
 

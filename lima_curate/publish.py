@@ -23,9 +23,9 @@ from typing import Any, Iterator
 
 from .contract import digest
 from .errors import InputError, write_fault
-from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, RESERVE, TEST, Outputs, _umask, card_bytes, file_sha256
+from .manifest import CARD, DEV, ELIGIBLE, MANIFEST, REJECTS, RESERVE, SAMPLED, TEST, Outputs, _umask, card_bytes, file_sha256
 
-SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, RESERVE, DEV, TEST)
+SET_FILES = (MANIFEST, CARD, REJECTS, ELIGIBLE, RESERVE, SAMPLED, DEV, TEST)
 FORMER_SET_FILES = ("rejects.jsonl",)  # written by earlier versions in place of rejects.parquet
 
 
@@ -68,6 +68,8 @@ def write_set(out_dir: Path, outputs: Outputs) -> Path:
         files: dict[str, Any] = {MANIFEST: write_file(staging / MANIFEST, outputs.manifest)}
         for name, data in ((RESERVE, outputs.reserve), (DEV, outputs.dev), (TEST, outputs.test)):
             files[name] = write_file(staging / name, data) if data else None
+        if outputs.sampled:  # a reviewed set's draw before the review; not listed at all without a review
+            files[SAMPLED] = write_file(staging / SAMPLED, outputs.sampled)
         files[REJECTS] = write_rejects(staging / REJECTS, outputs)
         files[ELIGIBLE] = write_eligible(staging / ELIGIBLE, outputs)
         outputs.card["files"] = files

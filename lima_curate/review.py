@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Mapping, Sequence
 
 from .contract import canonical_json
 from .errors import InputError, write_fault
@@ -46,6 +46,7 @@ REASONS = (
 )
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 SHA256 = re.compile(r"[0-9a-f]{64}")
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 COMMON = {"schema", "id", "subset", "action", "reviewer", "time", "reason"}
 REQUIRED: dict[str, set[str]] = {  # action -> the keys it must have beyond COMMON
     "accept": set(),
@@ -96,9 +97,10 @@ def decision(
     if action == "edit":
         if base is None or new is None:
             raise ValueError("an edit needs the base text and the new text")
-        if base == new:
-            raise ValueError("the edit changes nothing")
-        record.update(field=field, base_sha256=text_sha256(base), new_sha256=text_sha256(new), patch=make_patch(base, new))
+        if not new.strip():
+            raise ValueError(f"the edit leaves the {field or 'text'} blank; reject the example instead")
+        patch = make_patch(base, new) if base != new else ""  # "": the sampled text back, undoing earlier edits
+        record.update(field=field, base_sha256=text_sha256(base), new_sha256=text_sha256(new), patch=patch)
     problem = record_problem(record)
     if problem:
         raise ValueError(problem)
@@ -118,9 +120,11 @@ def record_problem(record: Any) -> str:
     unknown = sorted(set(record) - COMMON - required)
     if unknown:
         return f"{action} takes no {unknown[0]!r}"
-    for key in ("id", "subset", "reviewer", *sorted(required)):
+    for key in ("id", "subset", "reviewer", *sorted(required - {"patch"})):
         if not isinstance(record.get(key), str) or not record[key].strip():
             return f"{key!r} must be a non-empty string"
+    if action == "edit" and not isinstance(record.get("patch"), str):
+        return "'patch' must be a string"
     if not isinstance(record.get("reason", ""), str):
         return "'reason' must be a string"
     if not isinstance(record.get("time"), str) or not TIME.fullmatch(record["time"]):
@@ -133,6 +137,10 @@ def record_problem(record: Any) -> str:
         for key in ("base_sha256", "new_sha256"):
             if not SHA256.fullmatch(record[key]):
                 return f"{key} must be 64 lower-case hex digits"
+        if record["new_sha256"] == EMPTY_SHA256:
+            return "an edit may not leave the text blank"
+        if record["base_sha256"] == record["new_sha256"]:  # a revert: the sampled text back
+            return "" if record["patch"] == "" else "an edit back to its base text has an empty patch"
         try:
             patches(record["patch"])
         except ValueError as error:
@@ -159,7 +167,10 @@ def make_patch(base: str, new: str) -> str:
 
 def patches(text: str) -> list:
     """A patch text parsed; ``ValueError`` when it is not one."""
-    parsed = differ().patch_fromText(text)
+    try:
+        parsed = differ().patch_fromText(text)
+    except (ValueError, IndexError, TypeError) as error:
+        raise ValueError(str(error) or type(error).__name__) from None
     if not parsed:
         raise ValueError("no hunk")
     return parsed
@@ -172,12 +183,19 @@ def patch_sha256(record: dict[str, Any]) -> str:
 
 def apply_edit(text: str, record: dict[str, Any]) -> str | None:
     """The edited text, or None when the edit is stale (``text`` is not the text it was made on). An
-    edit is applied exactly or not at all: every hunk must apply and give the text it was made to give."""
+    edit is applied exactly or not at all: every hunk must apply and give the text it was made to give,
+    else ``ValueError`` (a hand-written patch, say), never another exception. A revert (base and new
+    the same text, no patch) gives the text back as it is."""
     if text_sha256(text) != record["base_sha256"]:
         return None
+    if record["base_sha256"] == record["new_sha256"]:
+        return text
     engine = differ()
     engine.Match_Threshold = 0.0  # on the very text it was made on, only an exact match is right
-    edited, applied = engine.patch_apply(patches(record["patch"]), text)
+    try:
+        edited, applied = engine.patch_apply(patches(record["patch"]), text)
+    except (IndexError, TypeError, AttributeError):
+        applied, edited = [False], text
     if not all(applied) or text_sha256(edited) != record["new_sha256"]:
         raise ValueError("the patch does not give the text it was made to give")
     return edited
@@ -186,10 +204,12 @@ def apply_edit(text: str, record: dict[str, Any]) -> str | None:
 # -- the file --------------------------------------------------------------------------------------
 
 
-def append(path: Path, record: dict[str, Any]) -> None:
+def append(path: Path, record: dict[str, Any]) -> int:
     """Add one record as one whole line: checked first, written with one O_APPEND write under an
-    exclusive flock and fsynced, so a killed process leaves the line whole or absent. A short write (a
-    full disk) is cut back off; a file whose last line is torn is refused rather than glued onto."""
+    exclusive flock and fsynced. A killed writer can still leave part of a long line (Linux stops a
+    write at a page boundary when a fatal signal is pending), so under the same lock a torn tail is
+    mended first (``mend_torn_tail``): no append ever returned for it, so no decision is lost. A short
+    write (a full disk) is cut back off. Returns the bytes of torn tail cut off (0 almost always)."""
     problem = record_problem(record)
     if problem:
         raise ValueError(problem)
@@ -203,11 +223,9 @@ def append(path: Path, record: dict[str, Any]) -> None:
         ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            lines = sum(block.count(b"\n") for block in _blocks(path)) + 1
-            raise InputError(path, TORN + "; remove it by hand before adding decisions", lines)
         try:
+            cut = mend_torn_tail(fd, path)
+            size = os.fstat(fd).st_size
             written = os.write(fd, data)
             if written != len(data):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
@@ -219,12 +237,34 @@ def append(path: Path, record: dict[str, Any]) -> None:
             ) from None
     finally:
         os.close(fd)
+    return cut
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            yield block
+def mend_torn_tail(fd: int, path: Path) -> int:
+    """Make the file (open, locked) end at a whole line: a tail after the last newline that is a whole
+    valid record (a line written by hand without its newline) gets its newline; any other tail, the
+    part of a line a killed writer left, is cut off. Returns the bytes cut."""
+    size = os.fstat(fd).st_size
+    if not size or os.pread(fd, 1, size - 1) == b"\n":
+        return 0
+    start = size
+    while start > 0:  # back to the byte after the last newline, a block at a time
+        block_start = max(0, start - (1 << 16))
+        found = os.pread(fd, start - block_start, block_start).rfind(b"\n")
+        if found >= 0:
+            start = block_start + found + 1
+            break
+        start = block_start
+    tail = os.pread(fd, size - start, start)
+    try:
+        whole = not record_problem(json.loads(tail.decode("utf-8")))
+    except ValueError:  # not UTF-8, not JSON
+        whole = False
+    if whole:
+        os.write(fd, b"\n")
+        return 0
+    os.ftruncate(fd, start)
+    return size - start
 
 
 TORN = "torn last line (no newline at its end: a write was cut off)"
@@ -234,6 +274,21 @@ def read(path: Path) -> list[dict[str, Any]]:
     """Every record, in file order (record ``n`` is line ``n``); the first line that is not a whole,
     valid record is an InputError naming the file and line."""
     return parse(read_bytes(path), Path(path))
+
+
+@dataclass(frozen=True)
+class ReviewFile:
+    """A review file read once: the card hashes the very bytes whose records the build applies."""
+
+    path: Path
+    data: bytes
+    records: list[dict[str, Any]]
+
+
+def load(path: Path) -> ReviewFile:
+    """The review file read and checked in one go (``read``'s records with their bytes)."""
+    data = read_bytes(path)
+    return ReviewFile(Path(path), data, parse(data, Path(path)))
 
 
 def read_bytes(path: Path) -> bytes:
@@ -297,13 +352,71 @@ def in_force(records: list[dict[str, Any]]) -> InForce:
 
 # -- the build's step ------------------------------------------------------------------------------
 
-COUNTS = ("accepted", "rejected", "replaced", "edited", "stale_edits")
+COUNTS = ("accepted", "rejected", "replaced", "edited", "stale_edits", "dropped_edits")
+
+
+def edit_target(messages: Sequence[dict[str, str]], field: str) -> int:
+    """The index of the turn an edit of ``field`` changes: the prompt is the first user turn, the
+    response the last assistant turn (what the filters judged). The build patches it and the page
+    shows and patches the same turn, so a dialogue's edit means one thing on both sides."""
+    roles = [m["role"] for m in messages]
+    if field == "prompt" and "user" in roles:
+        return roles.index("user")
+    if field == "response" and "assistant" in roles:
+        return len(roles) - 1 - roles[::-1].index("assistant")
+    raise ValueError(f"no {'user' if field == 'prompt' else 'assistant'} turn to edit as the {field}")
+
+
+def id_and_url(item: Any) -> tuple[str, str]:
+    """An example's id and thread (``meta.url``, "" when none), from a Candidate or a manifest line."""
+    if isinstance(item, dict):
+        return item["id"], (item.get("meta") or {}).get("url") or ""
+    return item.id, item.meta.get("url") or ""
+
+
+def assign(
+    force: InForce,
+    sampled: Mapping[str, Sequence[Any]],
+    reserve: Mapping[str, Sequence[Any]],
+    named: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """Which candidate takes the place of each example a review removes (example id -> candidate id),
+    the one rule the build applies and the page shows. ``sampled`` and ``reserve`` are the draw per
+    subset (Candidates or manifest lines), ``named`` any candidate a replace names from beyond the
+    reserve. First each ``replace`` in force, in file order, takes the candidate it names (unless an
+    earlier one took it, or it is rejected: the build refuses those); then, subset by subset, each
+    rejected example in id order takes its subset's first reserve draw not taken, not rejected, and of
+    a thread (``meta.url``) not already in the manifest (one thread, one example). A rejected example
+    with nothing left is absent."""
+    removed = {i for i, (_, r) in force.decisions.items() if r["action"] in ("reject", "replace")}
+    drawn = {id_and_url(c)[0]: id_and_url(c)[1] for picks in sampled.values() for c in picks}
+    known = {**{id_and_url(c)[0]: id_and_url(c)[1] for picks in reserve.values() for c in picks}, **drawn}
+    known.update({i: id_and_url(c)[1] for i, c in (named or {}).items() if i not in known})
+    threads = {url for i, url in drawn.items() if url and i not in removed}
+    taken: dict[str, str] = {}  # example id -> the candidate that takes its place
+    for example_id, (_, record) in sorted(force.decisions.items(), key=lambda item: item[1][0]):
+        if record["action"] != "replace" or example_id not in drawn:
+            continue
+        target: str = record["with"]
+        if target in removed or target in drawn or target in taken.values():
+            continue
+        taken[example_id] = target
+        threads.add(known.get(target, ""))
+    for subset, picks in sampled.items():
+        queue = [id_and_url(c) for c in reserve.get(subset, [])]
+        for example_id in sorted(i for i, _ in map(id_and_url, picks) if i in removed and i not in taken):
+            for candidate_id, url in queue:
+                if candidate_id not in removed and candidate_id not in taken.values() and not (url and url in threads):
+                    taken[example_id] = candidate_id
+                    threads.add(url)
+                    break
+    return taken
 
 
 @dataclass
 class Applied:
     """The picks after the review, per subset (sorted by id, as sampled ones are), its counts per
-    action for the card, the stale edits (``ID field``) and a warning line for each."""
+    action for the card, the stale edits (``ID field``) and a warning line for each stale or dropped edit."""
 
     chosen: dict[str, list[Candidate]]
     counts: dict[str, int]
@@ -323,11 +436,11 @@ def apply(
     reserves: dict[str, list[Candidate]],
     eligible: dict[str, Candidate],
 ) -> Applied:
-    """The decisions in force applied to the picks: a ``replace`` takes its named candidate (eligible,
-    of the same subset, not chosen); each other rejected example, in id order, the first reserve draw
-    of its subset not yet taken and not rejected itself (``meta.review`` says which it replaces and
-    its 1-based rank in the reserve); then edits, applied exactly, a stale one reported and skipped.
-    A decision the picks cannot take is one line naming the review file and its line."""
+    """The decisions in force applied to the picks: each removed example's place goes to the candidate
+    ``assign`` gives it (``meta.review`` says which example it replaces and its 1-based rank in the
+    reserve); then edits, applied exactly, a stale one reported and skipped, one of an example left
+    outside the manifest counted and reported. A decision the picks cannot take is one line naming
+    the review file and its line."""
     force = in_force(records)
     picked = {c.id: c for picks in chosen.values() for c in picks}
     reserved = {c.id: c for picks in reserves.values() for c in picks}
@@ -339,58 +452,46 @@ def apply(
         subset = known.subset if known else eligible[record["id"]].subset if record["id"] in eligible else record["subset"]
         if record["subset"] != subset:
             raise InputError(path, f"{record['id']!r} is in subset {subset}, not {record['subset']}", number)
-    rejected = {i for i, (_, r) in force.decisions.items() if r["action"] in ("reject", "replace")}
-    taken: dict[str, str] = {}  # replacement id -> the id it replaces
-    replacements: dict[str, Candidate] = {}
-    for example_id, (number, record) in sorted(force.decisions.items(), key=lambda item: item[1][0]):
-        if record["action"] != "replace":
-            continue
-        target = record["with"]
-        problem = (
-            f"{example_id!r} is not in the manifest (only an example of the manifest is replaced)"
-            if example_id not in picked
-            else f"{target!r} is not an eligible candidate of {record['subset']}"
-            if target not in eligible or eligible[target].subset != record["subset"]
-            else f"{target!r} is already in the manifest"
-            if target in picked
-            else f"{target!r} is rejected at line {force.decisions[target][0]}"
-            if target in rejected
-            else f"{target!r} already replaces {taken[target]!r}"
-            if target in taken
-            else ""
-        )
-        if problem:
-            raise InputError(path, problem, number)
-        taken[target] = example_id
-        replacements[example_id] = marked(eligible[target], example_id, reserves.get(record["subset"], []))
+    check_replaces(path, force, picked, eligible)
+    candidates = {**{i: eligible[i] for i in named if i in eligible}, **reserved}
+    taken = assign(force, chosen, reserves, {i: eligible[i] for i in named if i in eligible})
+    removed = {i for i, (_, r) in force.decisions.items() if r["action"] in ("reject", "replace")}
+    threads = {c.meta["url"] for c in picked.values() if c.id not in removed and c.meta.get("url")}
+    for number, record in sorted(force.decisions.values(), key=lambda item: item[0]):
+        url = candidates[record["with"]].meta.get("url") if record["action"] == "replace" else None
+        if url and url in threads:
+            raise InputError(path, f"{record['with']!r} answers a thread already in the manifest ({url})", number)
+        threads |= {url} if url else set()
     for subset, picks in chosen.items():
-        queue = [c for c in reserves.get(subset, []) if c.id not in rejected and c.id not in taken]
         for c in picks:
-            if c.id not in rejected or c.id in replacements:
-                continue
-            if not queue:
-                number = force.decisions[c.id][0]
+            if c.id in removed and c.id not in taken:
                 raise InputError(
                     path,
                     f"no reserve draw of {subset} is left to replace {c.id!r} (the reserve holds "
-                    f"{len(reserves.get(subset, []))}); raise [review] reserve in the recipe",
-                    number,
+                    f"{len(reserves.get(subset, []))}, less those taken, rejected or of a thread already in the manifest); "
+                    f"raise [review] reserve in the recipe",
+                    force.decisions[c.id][0],
                 )
-            replacement = queue.pop(0)
-            taken[replacement.id] = c.id
-            replacements[c.id] = marked(replacement, c.id, reserves[subset])
     final = {
         subset: sorted(
-            (replacements.get(c.id, c) for c in picks if c.id not in rejected or c.id in replacements), key=lambda c: c.id
+            (marked(candidates[taken[c.id]], c.id, reserves.get(subset, [])) if c.id in taken else c for c in picks),
+            key=lambda c: c.id,
         )
         for subset, picks in chosen.items()
     }
     counts = dict.fromkeys(COUNTS, 0)
     in_manifest = {c.id for picks in final.values() for c in picks}
     counts["accepted"] = sum(r["action"] == "accept" and i in in_manifest for i, (_, r) in force.decisions.items())
-    counts["rejected"] = sum(force.decisions[i][1]["action"] == "reject" for i in replacements)
-    counts["replaced"] = len(replacements) - counts["rejected"]
+    counts["rejected"] = sum(force.decisions[i][1]["action"] == "reject" for i in taken)
+    counts["replaced"] = len(taken) - counts["rejected"]
     stale, warnings = [], []
+    for (example_id, field), (number, _) in sorted(force.edits.items(), key=lambda item: item[1][0]):
+        if example_id not in in_manifest:
+            counts["dropped_edits"] += 1
+            warnings.append(
+                f"{path}:{number}: edit of {example_id}'s {field} not applied: the example is not in the manifest "
+                f"(rejected, or a reserve draw no decision took)"
+            )
     for picks in final.values():
         for place, c in enumerate(picks):
             edited = c
@@ -407,10 +508,37 @@ def apply(
                         f"(base sha256 {record['base_sha256'][:12]}); not applied, edit it again"
                     )
                 else:
-                    counts["edited"] += 1
+                    counts["edited"] += result is not edited
                     edited = result
             picks[place] = edited
     return Applied(final, counts, stale, warnings)
+
+
+def check_replaces(path: Path, force: InForce, picked: dict[str, Candidate], eligible: dict[str, Candidate]) -> None:
+    """Each ``replace`` in force, in file order, must name an eligible candidate of the same subset that
+    is not in the manifest, not rejected and not named by an earlier replace; else one line naming its line."""
+    removed = {i for i, (_, r) in force.decisions.items() if r["action"] in ("reject", "replace")}
+    named_by: dict[str, str] = {}
+    for example_id, (number, record) in sorted(force.decisions.items(), key=lambda item: item[1][0]):
+        if record["action"] != "replace":
+            continue
+        target = record["with"]
+        problem = (
+            f"{example_id!r} is not in the manifest (only an example of the manifest is replaced)"
+            if example_id not in picked
+            else f"{target!r} is not an eligible candidate of {record['subset']}"
+            if target not in eligible or eligible[target].subset != record["subset"]
+            else f"{target!r} is already in the manifest"
+            if target in picked
+            else f"{target!r} is rejected at line {force.decisions[target][0]}"
+            if target in removed
+            else f"{target!r} already replaces {named_by[target]!r}"
+            if target in named_by
+            else ""
+        )
+        if problem:
+            raise InputError(path, problem, number)
+        named_by[target] = example_id
 
 
 def marked(candidate: Candidate, replaces: str, reserve: list[Candidate]) -> Candidate:
@@ -422,17 +550,21 @@ def marked(candidate: Candidate, replaces: str, reserve: list[Candidate]) -> Can
 
 
 def edited_candidate(candidate: Candidate, field: str, record: dict[str, Any], path: Path, number: int) -> Candidate | None:
-    """The candidate with one field's edit applied and ``meta.edited[field]`` set to the patch's
-    sha256, or None when the edit is stale. The prompt is the first turn, the response the last
-    assistant turn (what the page shows)."""
+    """The candidate with one field's edit applied (the turn ``edit_target`` names) and
+    ``meta.edited[field]`` set to the patch's sha256; None when the edit is stale; the candidate itself
+    for a revert (the sampled text back: no ``meta.edited``)."""
     messages = [dict(m) for m in candidate.messages]
-    where = 0 if field == "prompt" else max(i for i, m in enumerate(messages) if m["role"] == "assistant")
     try:
+        where = edit_target(messages, field)
         text = apply_edit(messages[where]["content"], record)
     except ValueError as error:
         raise InputError(path, f"edit of {candidate.id}'s {field}: {error}", number) from None
     if text is None:
         return None
+    if record["base_sha256"] == record["new_sha256"]:
+        return candidate
+    if not text.strip():
+        raise InputError(path, f"edit of {candidate.id}'s {field}: it leaves the text blank", number)
     messages[where]["content"] = text
     edited = {**candidate.meta.get("edited", {}), field: patch_sha256(record)}
     return dataclasses.replace(candidate, messages=tuple(messages), meta={**candidate.meta, "edited": edited})

@@ -34,6 +34,7 @@ from .manifest import (
     MANIFEST,
     REJECTS,
     RESERVE,
+    SAMPLED,
     TEST,
     Drift,
     card_bytes,
@@ -119,7 +120,7 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     drift = compare(on_disk, fresh.manifest)
     if fresh.manifest != on_disk and not (drift.added or drift.removed or drift.changed):
         other.append(f"{MANIFEST}: the same lines, but the line order changed")
-    for name, data in ((RESERVE, fresh.reserve), (DEV, fresh.dev), (TEST, fresh.test)):
+    for name, data in ((RESERVE, fresh.reserve), (SAMPLED, fresh.sampled), (DEV, fresh.dev), (TEST, fresh.test)):
         path = folder / name
         if (path.read_bytes() if path.exists() else b"") != data:
             other.append(f"{name} differs from its rebuild")
@@ -128,6 +129,7 @@ def verify_manifest(manifest: Path, execution: Execution = Execution()) -> Repor
     fresh.card["files"] = {
         MANIFEST: digest(fresh.manifest),
         RESERVE: digest(fresh.reserve) if fresh.reserve else None,
+        **({SAMPLED: digest(fresh.sampled)} if fresh.sampled else {}),
         DEV: digest(fresh.dev) if fresh.dev else None,
         TEST: digest(fresh.test) if fresh.test else None,
         **{name: sha for name, (_, sha) in tables.items()},
@@ -282,7 +284,7 @@ def set_problems(folder: Path, card: dict) -> list[str]:
     """Every file of the set against the digest its card records."""
     problems = []
     recorded = card.get("files", {})
-    for name in (MANIFEST, RESERVE, DEV, TEST, REJECTS, ELIGIBLE):
+    for name in (MANIFEST, RESERVE, SAMPLED, DEV, TEST, REJECTS, ELIGIBLE):
         path = folder / name
         expected = recorded.get(name, card.get("digest") if name == MANIFEST else None)
         if expected is None:

@@ -14,6 +14,7 @@ from conftest import ROOT, SAMPLE_INPUTS, run_cli
 from lima_curate import review
 from lima_curate.errors import InputError
 from lima_curate.manifest import file_sha256
+from lima_curate.records import Candidate, chat
 
 BASE = "Whisk the eggs.\n\nHeat the pan, then pour them in and stir slowly.\n"
 NEW = "Whisk the eggs well.\n\nHeat the pan, then pour them in and stir slowly.\n"
@@ -57,7 +58,8 @@ def test_the_last_decision_of_an_id_is_in_force():
         ({"action": "replace"}, "'with' must be a non-empty string"),
         ({"action": "drop"}, "action must be one of accept, reject, replace, edit"),
         ({"action": "edit", "field": "title", "base": "a", "new": "b"}, "field must be one of prompt, response"),
-        ({"action": "edit", "field": "prompt", "base": "a", "new": "a"}, "the edit changes nothing"),
+        ({"action": "edit", "field": "prompt", "base": "a", "new": " \n"}, "the edit leaves the prompt blank"),
+        ({"action": "edit", "field": "response", "base": "a", "new": ""}, "the edit leaves the response blank"),
         ({"action": "accept", "time": "2026-01-31 12:00"}, "time must be UTC ISO-8601"),
     ],
 )
@@ -79,17 +81,118 @@ def test_a_bad_line_is_named_by_file_and_line(tmp_path):
         review.read(path)
 
 
-def test_a_torn_last_line_is_reported_and_never_appended_onto(tmp_path):
+def test_a_torn_last_line_is_refused_by_read_and_cut_off_by_the_next_append(tmp_path):
     path = tmp_path / review.REVIEW_FILE
     review.append(path, record("accept"))
+    whole = path.read_bytes()
+    torn = b'{"schema":"lima-review/1","id":"wiki' + b"x" * 70_000  # longer than the 64 KiB blocks read back
     with open(path, "ab") as handle:
-        handle.write(b'{"schema":"lima-review/1","id":"wiki')
+        handle.write(torn)
     with pytest.raises(InputError) as caught:
         review.read(path)
     assert str(caught.value) == f"{path}:2: {review.TORN}"
-    with pytest.raises(InputError, match=r":2: torn last line .*remove it by hand"):
-        review.append(path, record("accept", "wikihow/2"))
-    assert path.read_bytes().endswith(b'"id":"wiki')
+    assert review.append(path, record("accept", "wikihow/2")) == len(torn)  # no append returned for it: nothing lost
+    assert review.read(path) == [record("accept"), record("accept", "wikihow/2")]
+    assert path.read_bytes().startswith(whole)
+
+
+def test_a_whole_last_line_without_its_newline_is_kept_by_the_next_append(tmp_path):
+    path = tmp_path / review.REVIEW_FILE
+    path.write_bytes(json.dumps(record("accept")).encode())  # written by hand, no newline at its end
+    assert review.append(path, record("accept", "wikihow/2")) == 0
+    assert review.read(path) == [record("accept"), record("accept", "wikihow/2")]
+
+
+def test_an_edit_back_to_the_sampled_text_is_a_revert_the_last_edit_wins(tmp_path):
+    edit, revert = record("edit", field="response", base=BASE, new=NEW), record("edit", field="response", base=BASE, new=BASE)
+    assert revert["patch"] == "" and revert["base_sha256"] == revert["new_sha256"]
+    path = tmp_path / review.REVIEW_FILE
+    review.append(path, edit)
+    review.append(path, revert)
+    force = review.in_force(review.read(path))
+    assert review.apply_edit(BASE, force.edits[("wikihow/1", "response")][1]) == BASE
+
+
+def test_a_bad_patch_on_a_matching_base_is_a_value_error_not_a_traceback():
+    edit = record("edit", field="response", base=BASE, new=NEW)
+    swapped = {**edit, "patch": review.make_patch("something else entirely", "something other entirely")}
+    with pytest.raises(ValueError, match="does not give the text it was made to give"):
+        review.apply_edit(BASE, swapped)
+
+
+DIALOGUE = [
+    {"role": "user", "content": "first question"},
+    {"role": "assistant", "content": "first answer"},
+    {"role": "user", "content": "follow-up"},
+    {"role": "assistant", "content": "last answer"},
+]
+
+
+def test_the_prompt_is_the_first_user_turn_and_the_response_the_last_assistant_turn():
+    assert review.edit_target(DIALOGUE, "prompt") == 0 and review.edit_target(DIALOGUE, "response") == 3
+    with pytest.raises(ValueError, match="no assistant turn"):
+        review.edit_target(DIALOGUE[:1], "response")
+
+
+def candidate(example_id: str, url: str = "", subset: str = "se_stem", messages=None) -> Candidate:
+    return Candidate(example_id, "stackexchange", subset, "site", tuple(messages or chat("q", "a")), meta={"url": url})
+
+
+def applied(records, chosen, reserves, tmp_path):
+    return review.apply(tmp_path / review.REVIEW_FILE, records, chosen, reserves, {})
+
+
+def test_a_response_edit_of_a_dialogue_changes_its_last_assistant_turn(tmp_path):
+    talk = candidate("se/d", subset="dialogue", messages=DIALOGUE)
+    edit = review.decision(
+        "edit", "se/d", "dialogue", reviewer="a", field="response", base="last answer", new="the last answer, edited"
+    )
+    result = applied([edit], {"dialogue": [talk]}, {}, tmp_path)
+    assert result.counts["edited"] == 1 and not result.stale
+    assert [m["content"] for m in result.chosen["dialogue"][0].messages] == [
+        "first question",
+        "first answer",
+        "follow-up",
+        "the last answer, edited",
+    ]
+
+
+def test_a_reject_skips_a_reserve_draw_whose_thread_is_already_a_dialogue_example(tmp_path):
+    chosen = {"se_stem": [candidate("se/a", "u1")], "dialogue": [candidate("se/d", "u2", "dialogue")]}
+    reserves = {"se_stem": [candidate("se/r1", "u2"), candidate("se/r2", "u3")]}
+    reject = review.decision("reject", "se/a", "se_stem", reviewer="a", reason="other")
+    assert review.assign(review.in_force([reject]), chosen, reserves) == {"se/a": "se/r2"}
+    result = applied([reject], chosen, reserves, tmp_path)
+    assert [c.id for c in result.chosen["se_stem"]] == ["se/r2"]
+    assert result.chosen["se_stem"][0].meta["review"] == {"replaces": "se/a", "reserve_rank": 2}
+
+
+def test_assign_takes_manifest_lines_as_the_page_has_them():
+    chosen = {"se_stem": [{"id": "se/a", "meta": {}}, {"id": "se/b", "meta": {}}]}
+    reserves = {"se_stem": [{"id": "se/r1", "meta": {}}, {"id": "se/r2", "meta": {}}, {"id": "se/r3", "meta": {}}]}
+    force = review.in_force(
+        [
+            review.decision("reject", "se/b", "se_stem", reviewer="a", reason="other"),
+            review.decision("reject", "se/r2", "se_stem", reviewer="a", reason="other"),
+            review.decision("replace", "se/a", "se_stem", reviewer="a", candidate="se/r1"),
+        ]
+    )
+    assert review.assign(force, chosen, reserves) == {"se/a": "se/r1", "se/b": "se/r3"}  # replaces first, skips rejected
+
+
+def test_an_edit_of_an_example_left_outside_the_manifest_is_counted_and_reported(tmp_path):
+    chosen, reserves = {"se_stem": [candidate("se/a")]}, {"se_stem": [candidate("se/r1"), candidate("se/r2")]}
+    records = [
+        review.decision("edit", "se/r2", "se_stem", reviewer="a", field="response", base="a", new="b"),
+        review.decision("reject", "se/a", "se_stem", reviewer="a", reason="other"),
+    ]
+    result = applied(records, chosen, reserves, tmp_path)
+    assert result.counts["dropped_edits"] == 1 and result.counts["edited"] == 0
+    path = tmp_path / review.REVIEW_FILE
+    assert result.warnings == [
+        f"{path}:1: edit of se/r2's response not applied: the example is not in the manifest "
+        "(rejected, or a reserve draw no decision took)"
+    ]
 
 
 def appender(path, big, ready) -> None:
@@ -190,9 +293,18 @@ def test_a_build_applies_the_review_and_verify_rebuilds_it_until_the_file_change
     card = json.loads((out / "manifest.card.json").read_text())
     assert card["review"]["file"] == {"path": "review.jsonl", "bytes": path.stat().st_size, "sha256": file_sha256(path)[1]}
     assert (out / "reserve.jsonl").read_bytes() == (unreviewed / "reserve.jsonl").read_bytes()  # the draws, not the review
+    assert (out / "sampled.jsonl").read_bytes() == (unreviewed / "manifest.jsonl").read_bytes()  # what the review is made on
+    assert card["files"]["sampled.jsonl"] == file_sha256(out / "sampled.jsonl")[1]
+    assert not (unreviewed / "sampled.jsonl").exists()
+    assert "sampled.jsonl" not in json.loads((unreviewed / "manifest.card.json").read_text())["files"]
 
     verified = run_cli("verify", str(out))
     assert verified.exit_code == 0, verified.stdout + verified.stderr
+    sampled = (out / "sampled.jsonl").read_bytes()
+    (out / "sampled.jsonl").write_bytes(sampled.replace(b'"se_stem"', b'"se_other"', 1))
+    tampered = run_cli("verify", str(out))
+    assert tampered.exit_code == 1 and "sampled.jsonl: does not match the digest" in " ".join(tampered.stderr.split())
+    (out / "sampled.jsonl").write_bytes(sampled)
     review.append(path, review.decision("accept", said["stem"]["id"], "se_stem", reviewer="bo"))
     changed = run_cli("verify", str(out))
     assert changed.exit_code == 1
@@ -210,7 +322,7 @@ def test_a_stale_edit_is_reported_and_not_applied(unreviewed, tmp_path, cache):
     built = build(tmp_path / "set", "--review", str(path), cache=cache)
     assert built.exit_code == 0, built.stderr
     assert f"{path}:1: stale edit of {how['id']}'s response" in " ".join(built.stderr.split())
-    assert f"0 edited, 1 stale edits (stale, not applied: {how['id']} response)" in built.stdout
+    assert f"0 edited, 1 stale edits, 0 dropped edits (stale, not applied: {how['id']} response)" in built.stdout
     assert (tmp_path / "set" / "manifest.jsonl").read_bytes() == (unreviewed / "manifest.jsonl").read_bytes()
     card = json.loads((tmp_path / "set" / "manifest.card.json").read_text())
     assert card["review"]["counts"]["stale_edits"] == 1 and card["review"]["stale"] == [f"{how['id']} response"]
