@@ -70,8 +70,8 @@ def _check_bootstrap(resamples: int) -> None:
         raise InputError(f"--resamples {resamples}: at least 100 are needed for a 95% interval (10,000 is usual)")
 
 
-def _ask(judge, requests: list, what: str, concurrency: int) -> list:
-    """All replies, with a progress bar on stderr; the judge is closed after."""
+def _ask(judge, requests: list, what: str) -> list:
+    """All replies in one ask, with a progress bar on stderr advanced as each reply lands."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from .evaluate import ask_all
@@ -79,7 +79,7 @@ def _ask(judge, requests: list, what: str, concurrency: int) -> list:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(what, total=len(requests))
-        return ask_all(judge, requests, max(16, 4 * concurrency), lambda done: progress.advance(task, done))
+        return ask_all(judge, requests, lambda index, reply: progress.advance(task))
 
 
 def _close(judge) -> None:
@@ -172,7 +172,7 @@ def pairwise(
     try:
         all_records = []
         for baseline in theirs:
-            replies = _ask(judge, pairwise_requests(prompt, ours, baseline), f"{ours.name} vs {baseline.name}", concurrency)
+            replies = _ask(judge, pairwise_requests(prompt, ours, baseline), f"{ours.name} vs {baseline.name}")
             all_records.append(pairwise_records(prompt, ours, replies))
     finally:
         _close(judge)
@@ -262,7 +262,7 @@ def rate(
     _check_out(out)
     judge = _judge(out, judge_url, judge_model, judge_key_env, judge_hf, judge_cache, no_judge_cache, concurrency)
     try:
-        replies = _ask(judge, rating_requests(prompt, answers), f"rating {answers.name}", concurrency)
+        replies = _ask(judge, rating_requests(prompt, answers), f"rating {answers.name}")
     finally:
         _close(judge)
     records = rating_records(prompt, answers, replies)
@@ -303,7 +303,9 @@ def ablation(
         list[str] | None,
         typer.Option("--label", help="One per RATED_DIR, in order, instead of the card's total (size) or variant name."),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Figure title [default: the judge and the number of prompts].")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Figure title [default: the judge, its prompt file and the prompts every run rated].")
+    ] = None,
 ) -> None:
     """Plot rated runs' mean helpfulness with 95% intervals against set size or per variant (LIMA's ablation figures).
 
@@ -313,16 +315,16 @@ def ablation(
     """
     from .atomic import replaced, write_atomic
     from .eval_plots import ablation_png
-    from .evaluate import ablation_points, provenance_tool
+    from .evaluate import ablation_points, ablation_title, provenance_tool, read_rated_runs
 
     if x not in ("size", "variant"):
         raise InputError(f"--x {x!r}: expected size or variant")
     if out.suffix.lower() != ".png":
         raise InputError(f"{out}: --out names the figure, a .png file (its numbers go beside it as .json)")
-    points = ablation_points(rated, x, labels or [])
-    first = json.loads((rated[0] / SUMMARY).read_text(encoding="utf-8"))
-    judge = first.get("judge", {})
-    title = title or f"judge {judge.get('id')}, prompt {judge.get('prompt', {}).get('file')}, n={points[0]['n']} prompts"
+    runs = read_rated_runs(rated)
+    points = ablation_points(runs, x, labels or [])
+    judge = runs[0].summary.get("judge", {})
+    title = title or ablation_title(runs)
     png = ablation_png(points, x, title)
     data = out.with_suffix(".json")
     plotted = {"kind": "ablation", "x": x, "title": title, "points": points, "judge": judge, "png": out.name, **provenance_tool()}

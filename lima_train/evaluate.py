@@ -29,7 +29,7 @@ import re
 import string
 import sys
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 from . import __version__
 from .data import canonical_json, file_sha256
 from .errors import InputError
-from .judges import Judge, Reply, Request
+from .judges import Judge, OnReply, Reply, Request
 
 # filters/judges/ is installed as the data package lima_train.judge_prompts (pyproject.toml); in a
 # checkout or an editable install it is filters/judges/ beside the package. Installed first.
@@ -314,16 +314,12 @@ def prompt_text(turns: tuple[tuple[str, str], ...]) -> str:
 # ---- asking the judge ----------------------------------------------------------------------------
 
 
-def ask_all(judge: Judge, requests: list[Request], chunk: int, advance: Callable[[int], None]) -> list[Reply]:
-    """Every request's reply, asked `chunk` at a time so progress shows (the judge bounds concurrency inside)."""
-    replies: list[Reply] = []
-    for start in range(0, len(requests), chunk):
-        part = requests[start : start + chunk]
-        got = judge.ask(part)
-        if len(got) != len(part):
-            raise RuntimeError(f"judge {judge.id} returned {len(got)} replies to {len(part)} requests")
-        replies.extend(got)
-        advance(len(part))
+def ask_all(judge: Judge, requests: list[Request], on_reply: OnReply | None = None) -> list[Reply]:
+    """Every request's reply from one `ask`, so the judge keeps its requests in flight throughout and no slow
+    reply (a long Retry-After) holds up the others; `on_reply` hears each as it lands (progress)."""
+    replies = judge.ask(requests, on_reply=on_reply)
+    if len(replies) != len(requests):
+        raise RuntimeError(f"judge {judge.id} returned {len(replies)} replies to {len(requests)} requests")
     return replies
 
 
@@ -580,12 +576,23 @@ def card_label(run: RatedRun, axis: str) -> tuple[str, int | None]:
     return label, None
 
 
-def ablation_points(folders: list[Path], axis: str, labels: list[str]) -> list[dict[str, Any]]:
-    """One point per rated run: label, x (the set size), mean and interval, and where each number came from."""
-    if labels and len(labels) != len(folders):
-        raise InputError(f"--label given {len(labels)} time(s) for {len(folders)} rated folder(s); give one per folder, in order")
+def read_rated_runs(folders: list[Path]) -> list[RatedRun]:
+    """The rated folders of one figure, read and checked comparable (one judge, prompt file and prompt set)."""
     runs = [read_rated(folder) for folder in folders]
     check_comparable(runs)
+    return runs
+
+
+def ablation_title(runs: list[RatedRun]) -> str:
+    """The default figure title: the judge, its prompt file and the prompts, which every run shares (ids_sha256)."""
+    judge = runs[0].summary.get("judge", {})
+    return f"judge {judge.get('id')}, prompt {judge.get('prompt', {}).get('file')}, {runs[0].summary.get('prompts')} prompts"
+
+
+def ablation_points(runs: list[RatedRun], axis: str, labels: list[str]) -> list[dict[str, Any]]:
+    """One point per rated run: label, x (the set size), mean and interval, and where each number came from."""
+    if labels and len(labels) != len(runs):
+        raise InputError(f"--label given {len(labels)} time(s) for {len(runs)} rated folder(s); give one per folder, in order")
     points = []
     for index, run in enumerate(runs):
         if labels:

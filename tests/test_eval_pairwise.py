@@ -50,12 +50,14 @@ class ScriptedJudge:
         self.asked: list[Request] = []
         self.closed = False
 
-    def ask(self, requests: list[Request]) -> list[Reply]:
+    def ask(self, requests: list[Request], on_reply=None) -> list[Reply]:
         self.asked.extend(requests)
         replies = []
-        for request in requests:
+        for index, request in enumerate(requests):
             text = self.decide(*shown(request))
             replies.append(Reply(text) if text is not None else Reply(None, error="HTTP 500: boom (gave up after 6 tries)"))
+            if on_reply is not None:
+                on_reply(index, replies[-1])
         return replies
 
     def close(self) -> None:

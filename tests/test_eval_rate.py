@@ -34,11 +34,17 @@ class GraderJudge:
         self.grade = grade
         self.id = judge_id
         self.asked: list[Request] = []
+        self.calls = 0
 
-    def ask(self, requests: list[Request]) -> list[Reply]:
+    def ask(self, requests: list[Request], on_reply=None) -> list[Reply]:
         self.asked.extend(requests)
+        self.calls += 1
         texts = [self.grade(submission(request)) for request in requests]
-        return [Reply(text) if text is not None else Reply(None, error="timed out (gave up after 6 tries)") for text in texts]
+        replies = [Reply(text) if text is not None else Reply(None, error="timed out (gave up after 6 tries)") for text in texts]
+        for index, reply in enumerate(replies):
+            if on_reply is not None:
+                on_reply(index, reply)
+        return replies
 
 
 @pytest.fixture
@@ -140,6 +146,14 @@ def test_a_judge_prompt_with_the_wrong_placeholders_names_its_file(tmp_path):
         load_judge_prompt("rating-v9", RATING_FIELDS)
 
 
+def test_every_request_goes_to_the_judge_in_one_ask_so_no_slow_reply_holds_up_a_chunk(tmp_path, use_judge):
+    answers = write_answers(tmp_path / "lima.jsonl", {f"p{i}": "4" for i in range(40)})  # more than the 16 of a chunk
+    judge = use_judge(GraderJudge(lambda text: lima_reply(int(text))))
+    result = rate(answers, tmp_path / "rated", "--concurrency", "2")
+    assert result.exit_code == 0, result.output
+    assert judge.calls == 1 and len(judge.asked) == 40
+
+
 def test_a_lone_surrogate_in_an_answer_is_one_line_naming_the_line(tmp_path, use_judge):
     answers = write_answers(tmp_path / "lima.jsonl", {"p1": "fine", "p2": "broken \ud800 text"})
     assert "\\ud800" in answers.read_text()  # the JSON escape json.loads accepts, not a character UTF-8 can hold
@@ -227,6 +241,17 @@ def test_ablation_by_size_labels_from_the_cards_and_writes_the_plotted_numbers_b
         == hashlib.sha256((tmp_path / "sets" / "quantity-2000" / "manifest.jsonl").read_bytes()).hexdigest()
     )
     assert plotted["judge"]["id"] == "fake:grader" and plotted["tool"]["name"] == "lima-train"
+
+
+def test_the_default_ablation_title_counts_the_prompts_every_run_shares_not_one_runs_n(tmp_path):
+    small = rated_run(tmp_path, "quantity-2000", 2000, 1)  # answers "0" get no score: n=4 of the 6 prompts
+    large = rated_run(tmp_path, "quantity-4000", 4000, 4)
+    out = tmp_path / "quantity.png"
+    result = runner.invoke(eval_app, ["ablation", str(large), str(small), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    plotted = json.loads(out.with_suffix(".json").read_text())
+    assert [p["n"] for p in plotted["points"]] == [4, 6]
+    assert plotted["title"] == "judge fake:grader, prompt rating-v1.toml, 6 prompts"
 
 
 def test_ablation_by_variant_takes_the_cards_variant_or_a_label(tmp_path):
