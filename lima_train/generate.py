@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .atomic import replaced
 from .config import CONFIG_NAME, RunConfig, read_run_config
@@ -354,18 +355,11 @@ class _PartialAnswers:
     """
 
     def __init__(self, path: Path, settings: dict, restart: bool):
-        import fcntl
-
         self.path, self.dropped, self.torn, self.header_size = path, 0, False, 0
         path.parent.mkdir(parents=True, exist_ok=True)
-        if restart:
-            path.unlink(missing_ok=True)
-        self.handle = path.open("a+b")  # appends always go to the end
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.handle.close()
-            raise InputError(f"{path}: another lima-train generate is writing these answers; wait for it to finish") from None
+        self.handle = _locked(path)
+        if restart:  # only now, under the lock: never the file another run is writing
+            self._truncate(0)
         self.handle.seek(0)
         first, *self.lines = self.handle.read().split(b"\n")  # the last item: what follows the last newline
         if not self.lines:  # new, or killed before its settings line was whole
@@ -441,6 +435,29 @@ class _PartialAnswers:
         self.handle.truncate(size)
         self.handle.flush()
         os.fsync(self.handle.fileno())
+
+
+def _locked(path: Path) -> BinaryIO:
+    """`path` opened for appending and locked by this run alone, or one line saying another run holds it.
+
+    A run that finishes unlinks its partial file while it holds the lock; a file opened before that
+    and locked after is no longer at `path`, so it is dropped and `path` opened again.
+    """
+    import fcntl
+
+    while True:
+        handle = path.open("a+b")  # appends always go to the end
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise InputError(f"{path}: another lima-train generate is writing these answers; wait for it to finish") from None
+        try:
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                return handle
+        except FileNotFoundError:
+            pass
+        handle.close()
 
 
 def _answer_line(line: bytes) -> dict | None:

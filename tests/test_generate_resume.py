@@ -239,3 +239,21 @@ def test_a_checkpoint_that_does_not_load_leaves_no_partial_file(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == f"error: {empty}: not a lima-train checkpoint (no tokenizer files)"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["not-a-checkpoint", "prompts.jsonl"]
+
+
+def test_restart_while_another_run_writes_is_refused_and_leaves_its_file_alone(checkpoint, tmp_path):
+    import fcntl
+
+    prompts = write_prompts(tmp_path / "prompts.jsonl", 2)
+    out = tmp_path / "answers.jsonl"
+    partial = partial_of(out)
+    partial.write_bytes(b'{"lima_train_generate": 1, "settings": {}}\n')
+    before = (partial.read_bytes(), os.stat(partial).st_ino)
+    with partial.open("ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # the first run, still writing
+        result = generate(checkpoint, prompts, out, "--restart")
+    assert result.exit_code == 2
+    assert (
+        result.output.strip() == f"error: {partial}: another lima-train generate is writing these answers; wait for it to finish"
+    )
+    assert (partial.read_bytes(), os.stat(partial).st_ino) == before and not out.exists()
