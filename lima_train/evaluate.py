@@ -29,13 +29,12 @@ import re
 import string
 import sys
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .data import canonical_json, file_sha256
+from .data import _json_object, _lines, canonical_json, file_sha256
 from .errors import InputError
 from .judges import Judge, OnReply, Reply, Request
 
@@ -203,8 +202,9 @@ ANSWER_SHAPES = (
 def read_answers(path: Path) -> Answers:
     """Read an answers file; one InputError line naming `path:line` for the first line of the wrong shape."""
     answers, generators, first_line = [], [], {}
-    for line_no, record in _json_lines(path):
+    for line_no, line in _lines(path):
         where = f"{path}:{line_no}"
+        record = _json_object(line, where)
         answer = _answer(record, where)
         if answer.id in first_line:
             raise InputError(f"{where}: duplicate id {answer.id!r} (first at line {first_line[answer.id]})")
@@ -217,25 +217,6 @@ def read_answers(path: Path) -> Answers:
     if not answers:
         raise InputError(f"{path}: no answers in this file")
     return Answers(path, file_sha256(path), tuple(answers), tuple(generators))
-
-
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    with path.open("r", encoding="utf-8") as handle:
-        try:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError as error:
-                    raise InputError(f"{path}:{line_no}: not valid JSON: {error}") from None
-                if not isinstance(record, dict):
-                    raise InputError(f"{path}:{line_no}: {ANSWER_SHAPES}; found a JSON {type(record).__name__}")
-                yield line_no, record
-        except UnicodeDecodeError as error:
-            raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
 def _answer(record: dict[str, Any], where: str) -> Answer:

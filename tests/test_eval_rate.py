@@ -154,6 +154,19 @@ def test_every_request_goes_to_the_judge_in_one_ask_so_no_slow_reply_holds_up_a_
     assert judge.calls == 1 and len(judge.asked) == 40
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [(b"[1, 2]\n", ":2: expected a JSON object"), (b"{not json\n", ":2: not valid JSON: "), (b"\xff\n", ": not UTF-8 text")],
+)
+def test_an_answers_line_that_is_no_json_object_names_the_file_and_line(tmp_path, use_judge, line, message):
+    answers = write_answers(tmp_path / "lima.jsonl", {"p1": "fine"})
+    answers.write_bytes(answers.read_bytes() + line)
+    judge = use_judge(GraderJudge(lambda text: lima_reply(3)))
+    result = rate(answers, tmp_path / "rated")
+    assert result.exit_code == 2 and one_line(result.output).startswith(f"error: {answers}{message}")
+    assert not judge.asked and not (tmp_path / "rated").exists()
+
+
 def test_a_lone_surrogate_in_an_answer_is_one_line_naming_the_line(tmp_path, use_judge):
     answers = write_answers(tmp_path / "lima.jsonl", {"p1": "fine", "p2": "broken \ud800 text"})
     assert "\\ud800" in answers.read_text()  # the JSON escape json.loads accepts, not a character UTF-8 can hold
