@@ -18,7 +18,7 @@ per-site counts included, so ``lima-curate verify`` rebuilds it like any manifes
 once for all variants that judge candidates alike (the filters run in the extraction workers, so
 the unfiltered quality variant has an extraction of its own, cached like any other), and nothing
 is written until every variant has been selected, so a shortfall in the largest size leaves no
-half study behind.
+half study behind. A recipe that names a ``[review] file`` is refused: a review is made on one draw.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from . import sources
 from .build import Build, Execution, ShortfallError, expand_inputs, extracted, inputs_record, select
+from .errors import InputError
 from .extract import Shards, Unit
 from .publish import locked, write_set
 from .recipe import Recipe, variant
@@ -193,6 +194,12 @@ def run_ablation(
         raise ValueError(f"unknown study {study!r}; known: {', '.join(STUDIES)}")
     if not sizes or any(size <= 0 for size in sizes):
         raise ValueError("sizes must be whole numbers > 0")
+    if recipe.review.file:
+        raise InputError(
+            recipe.path,
+            f"[review] file = {recipe.review.file!r}: an ablation applies no review (its variants are drawn afresh, "
+            f"so the decisions name examples they may not hold); ablate a recipe without [review] file",
+        )
     units = expand_inputs(inputs)
     on_units(units)
     with locked(out_dir), ExitStack() as stack:

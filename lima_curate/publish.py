@@ -5,7 +5,8 @@ atomic exchange of the two folders where the kernel has it, ``renameat2(RENAME_E
 reader sees the previous set or the new one, never files of two builds. A kill, a full disk or any
 error before the swap leaves the previous set as it was. A lock file beside ``--out`` keeps a
 second build from writing the same folder at the same time. Files in ``--out`` that are not part
-of a set (a README, say) are carried over to the new folder.
+of a set (a README, a review file a page is appending to) are carried over to the new folder, as hard
+links made before the swap, so nothing written to them while the set is swapped is lost.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def locked(out_dir: Path) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):  # left by a killed build
-            remove_set_folder(stale)
+            remove_set_folder(stale, out_dir)
         yield
     finally:
         os.close(fd)
@@ -110,7 +111,7 @@ def staged(out_dir: Path) -> Iterator[Path]:
         what = f"{error.strerror} ({Path(error.filename).name})" if error.filename else str(error.strerror or error)
         raise fault or InputError(out_dir, f"cannot write the output set: {what}; {kept}") from None
     finally:
-        remove_set_folder(staging)
+        remove_set_folder(staging, out_dir)
 
 
 def write_file(path: Path, data: bytes) -> str:
@@ -208,21 +209,56 @@ def write_parquet(path: Path, columns: tuple[tuple[str, str], ...], shards: list
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:
-    """Make ``staging`` the folder ``out_dir``; afterwards ``staging`` holds the previous set."""
+    """Make ``staging`` the folder ``out_dir``; afterwards ``staging`` holds the previous set. Files of
+    ``out_dir`` that are not the set's (a review file a running page appends to) are carried over as
+    hard links made before the swap, each under its flock (the lock ``review.append`` takes), so the
+    folder swapped in already holds the very file: a decision appended at any moment lands in it."""
     if not out_dir.exists():
         os.rename(staging, out_dir)
         os.mkdir(staging)  # an empty "previous set" for the caller to remove
         return
-    if not exchange(staging, out_dir):
-        previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-", dir=out_dir.parent))
-        os.rmdir(previous)
-        os.rename(out_dir, previous)  # between these two renames --out is briefly absent, never mixed
-        os.rename(staging, out_dir)
-        os.rename(previous, staging)
+    linked = link_foreign_files(out_dir, staging)
+    try:
+        if not exchange(staging, out_dir):
+            previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-", dir=out_dir.parent))
+            os.rmdir(previous)
+            os.rename(out_dir, previous)  # between these two renames --out is briefly absent, never mixed
+            os.rename(staging, out_dir)
+            os.rename(previous, staging)
+    except OSError:
+        for entry in linked:
+            (staging / entry).unlink(missing_ok=True)
+        raise
     for entry in sorted(os.listdir(staging)):
-        if entry not in SET_FILES and entry not in FORMER_SET_FILES:
-            os.rename(staging / entry, out_dir / entry)  # carried over, never lost
+        if entry in linked:
+            os.unlink(staging / entry)  # the previous folder's name for a file the new one holds
+        elif entry not in SET_FILES and entry not in FORMER_SET_FILES:
+            os.rename(staging / entry, out_dir / entry)  # a folder, a link, or a file that came late: moved
     sync_folder(out_dir.parent)
+
+
+def link_foreign_files(out_dir: Path, staging: Path) -> set[str]:
+    """Hard-link each regular file of ``out_dir`` that is not a set file into ``staging``, under its
+    exclusive flock (an append in progress finishes first); the names linked. A file system without
+    hard links leaves the file to be moved after the swap."""
+    linked = set()
+    for entry in sorted(os.listdir(out_dir)):
+        source = out_dir / entry
+        if entry in SET_FILES or entry in FORMER_SET_FILES or source.is_symlink() or not source.is_file():
+            continue
+        try:
+            fd = os.open(source, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.link(source, staging / entry)
+            linked.add(entry)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return linked
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -242,11 +278,21 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def remove_set_folder(folder: Path) -> None:
-    """Remove a staging or previous-set folder, but only if it holds nothing but set files."""
+def remove_set_folder(folder: Path, out_dir: Path | None = None) -> None:
+    """Remove a staging or previous-set folder, but only if it holds nothing but set files (and links
+    to the very files ``out_dir`` holds, which a killed build left before its swap)."""
     if not folder.is_dir():
         return
-    if all(entry in SET_FILES or entry in FORMER_SET_FILES or entry.endswith(".tmp") for entry in os.listdir(folder)):
+
+    def ours(entry: str) -> bool:
+        if entry in SET_FILES or entry in FORMER_SET_FILES or entry.endswith(".tmp"):
+            return True
+        try:
+            return out_dir is not None and os.path.samefile(folder / entry, out_dir / entry)
+        except OSError:
+            return False
+
+    if all(ours(entry) for entry in os.listdir(folder)):
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -80,7 +80,8 @@ def take_counts(pool: list[Candidate], how: Sampling, seed: int, subset: str) ->
 def reserve(pool: list[Candidate], quota: int, k: int, how: Sampling, seed: int, subset: str) -> list[Candidate]:
     """The next ``k`` draws after a quota's, in draw order: draws ``quota + 1 .. quota + k`` of the same
     sequence (nesting), so the picks stay the picks. With fixed ``counts`` the next members of each
-    counted group, one group after another in turn (sorted), so replacements keep the groups' mix."""
+    counted group, one group after another in turn (sorted), so every group has some in reserve; a
+    review's reject still takes the first free draw whatever its group, so a review can shift the mix."""
     if not how.counts:
         return draw(pool, quota + k, how, seed, subset)[quota:]
     groups = ordered_groups(pool, how, seed, subset)

@@ -7,13 +7,14 @@ import multiprocessing
 import os
 import shutil
 import signal
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE_INPUTS, run_cli
 
-from lima_curate import review
+from lima_curate import publish, review
 from lima_curate.errors import InputError
-from lima_curate.manifest import file_sha256
+from lima_curate.manifest import Outputs, file_sha256
 from lima_curate.records import Candidate, chat
 
 BASE = "Whisk the eggs.\n\nHeat the pan, then pour them in and stir slowly.\n"
@@ -379,3 +380,52 @@ def test_the_reserve_is_the_draws_after_the_quota(unreviewed, tmp_path, cache):
     reserve = [e["id"] for e in lines(unreviewed / "reserve.jsonl") if e["subset"] == "se_stem"]
     assert len(reserve) >= 3 and wider == chosen | set(reserve[:3])
     assert not (tmp_path / "set" / "reserve.jsonl").exists()
+
+
+# -- publishing over a folder a page is reviewing -----------------------------------------------------
+
+
+def small_set(text: str) -> Outputs:
+    return Outputs(manifest=text.encode(), dev=b"", test=b"", card={"digest": text})
+
+
+@pytest.mark.parametrize("atomic_exchange", [True, False])
+def test_a_decision_appended_while_the_set_is_swapped_lands_in_the_new_folder(tmp_path, monkeypatch, atomic_exchange):
+    out = tmp_path / "set"
+    publish.write_set(out, small_set("one\n"))
+    path = out / review.REVIEW_FILE
+    review.append(path, record("accept"))
+    real_exchange = publish.exchange
+
+    def exchange_then_a_page_appends(a, b):
+        swapped = real_exchange(a, b) if atomic_exchange else False
+        if swapped:  # the page's next decision, in the moment after the swap
+            review.append(path, record("accept", "wikihow/2"))
+        return swapped
+
+    real_rename = os.rename
+
+    def rename_then_a_page_appends(src, dst):
+        real_rename(src, dst)
+        if Path(dst) == out and not atomic_exchange:
+            review.append(path, record("accept", "wikihow/2"))
+
+    monkeypatch.setattr(publish, "exchange", exchange_then_a_page_appends)
+    monkeypatch.setattr(publish.os, "rename", rename_then_a_page_appends)
+    publish.write_set(out, small_set("two\n"))
+    assert (out / "manifest.jsonl").read_bytes() == b"two\n"
+    assert review.read(path) == [record("accept"), record("accept", "wikihow/2")]
+    assert [p.name for p in tmp_path.iterdir()] == ["set"]  # no staging or previous folder left behind
+
+
+def test_an_ablation_refuses_a_recipe_that_names_a_review_file(tmp_path):
+    recipe = tmp_path / "reviewed.toml"
+    recipe.write_text(f'schema = 2\nextends = "{SAMPLE_RECIPE}"\n\n[review]\nfile = "decisions.jsonl"\n')
+    inputs = [arg for value in SAMPLE_INPUTS for arg in ("--input", value)]
+    result = run_cli("ablate", "quantity", "--recipe", str(recipe), *inputs, "--out", str(tmp_path / "study"), "--sizes", "4")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {recipe}: [review] file = 'decisions.jsonl': an ablation applies no review (its variants are drawn "
+        "afresh, so the decisions name examples they may not hold); ablate a recipe without [review] file\n"
+    )
+    assert not (tmp_path / "study").exists()
