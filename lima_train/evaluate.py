@@ -18,7 +18,7 @@ arguments, progress and files, eval_plots.py the figures. In the order a run goe
   so `numpy`'s multinomial draws the 10,000 resamples exactly, in O(resamples x outcomes).
 - **Ablations** read rated runs back and label them from the card of the manifest each run trained on.
 
-This module is about 590 lines because the three reports share the answers reader, the prompt
+This module is about 610 lines because the three reports share the answers reader, the prompt
 files, the bootstrap and the provenance record, which read best in one place, top to bottom.
 """
 

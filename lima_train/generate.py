@@ -15,7 +15,7 @@ are appended batch by batch (one write and one fsync each) to `.OUT.partial` bes
 line records the settings (the checkpoint's and prompt file's sha256, the decoding, the batch size,
 the context); the same command run again continues after the last whole batch (a torn last line or
 a batch cut short is dropped and answered again), and OUT is written in the prompt file's order and
-renamed into place only once every prompt is answered. This module is about 530 lines because the
+renamed into place only once every prompt is answered. This module is about 545 lines because the
 answering loop and the file that makes it resumable share the batch plan and the seeds.
 """
 

@@ -18,8 +18,8 @@ comes back as `Reply(text=None, error="one line")`, and the caller counts it.
 
 `open_judge` is the command line's one entry point: it refuses, without echoing either, a URL that
 carries credentials or a query and a key that no HTTP header can carry. httpx, torch and
-transformers are imported inside the functions, so `lima-train --help` stays instant. About 560
-lines: the two judges, the cache and the entry point share one contract (docs/evaluation.md,
+transformers are imported inside the functions, so `lima-train --help` stays instant. About
+560 lines: the two judges, the cache and the entry point share one contract (docs/evaluation.md,
 "Judges"), and the evaluator imports one module.
 """
 
