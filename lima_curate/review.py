@@ -5,10 +5,11 @@ force after sampling; ``verify`` rebuilds with the same file. Both sides go thro
 ``decision`` builds and checks a record (an edit stores a diff-match-patch patch of the text, not a
 copy), ``append`` writes one whole line, ``read`` returns the records or one line naming the file and
 line of the first bad one, ``in_force`` says which decisions count, and ``apply_edit`` applies an
-edit exactly or not at all. ``apply`` is the build's step: the decisions in force applied to the
-sampled picks and the reserve. docs/review.md describes the file.
+edit exactly or not at all. ``edit_target`` names the turn an edit changes and ``assign`` which
+candidate takes a removed example's place, for the build and the page alike. ``apply`` is the build's
+step: the decisions in force applied to the sampled picks and the reserve. docs/review.md describes the file.
 
-About 440 lines, one contract: what a record may say and what it does to a build sit together, so
+About 570 lines, one contract: what a record may say and what it does to a build sit together, so
 the page that writes decisions and the build that applies them cannot drift apart.
 """
 
