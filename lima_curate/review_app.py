@@ -1,7 +1,8 @@
 """The review page behind ``lima-curate review OUT/``: a small Starlette app, server-rendered with Jinja2.
 
-It reads only the set's folder (``manifest.jsonl``, ``manifest.card.json``, ``reserve.jsonl``) and the
-review file, and writes only the review file, one decision at a time through ``review.append``, so a
+It reads only the set's folder (the draw, ``sampled.jsonl`` when a build applied a review, else
+``manifest.jsonl``; ``manifest.card.json``; ``reserve.jsonl``) and the review file, and writes only the
+review file, one decision at a time through ``review.append``, so a
 decision is on disk before the page answers. Every byte of CSS and JS comes from ``review_templates/``
 in the package: no CDN, no build step. docs/review.md describes the page and its safety rules:
 
@@ -39,7 +40,7 @@ from . import review, sources
 from .audit import as_candidate
 from .errors import InputError
 from .extract import opening
-from .manifest import MANIFEST, RESERVE, card_path, read_card, read_manifest
+from .manifest import MANIFEST, RESERVE, SAMPLED, card_path, read_card, read_manifest
 from .recipe import Recipe, recipe_from_tables
 
 TEMPLATES = Path(__file__).parent / "review_templates"
@@ -69,12 +70,15 @@ SECURITY_HEADERS = {
 
 @dataclass
 class ReviewSet:
-    """What the page shows: the manifest in its order, the card and its recipe, the reserve per subset,
-    and where decisions go. Only the review file changes while the page runs; it is read afresh per request."""
+    """What the page shows: the draw in its order (what a review is made on: ``sampled.jsonl`` when the
+    set was built with a review, so its manifest already holds the decisions, else the manifest), the
+    card and its recipe, the reserve per subset, and where decisions go. Only the review file changes
+    while the page runs; it is read afresh per request."""
 
     folder: Path
     review_file: Path
     card: dict[str, Any]
+    drawn: Path
     examples: list[dict[str, Any]]
     reserve: dict[str, list[dict[str, Any]]]
     has_reserve: bool
@@ -88,6 +92,11 @@ class ReviewSet:
         self.position = {example["id"]: n for n, example in enumerate(self.examples)}
         self.subsets = list(dict.fromkeys(example["subset"] for example in self.examples))
 
+    @property
+    def by_subset(self) -> dict[str, list[dict[str, Any]]]:
+        """The draw per subset, as ``review.assign`` takes it."""
+        return {subset: [e for e in self.examples if e["subset"] == subset] for subset in self.subsets}
+
     def records(self) -> list[dict[str, Any]]:
         """The review file's records now, in file order (an absent file is no decision yet)."""
         return review.read(self.review_file) if self.review_file.exists() else []
@@ -98,16 +107,18 @@ class ReviewSet:
 
 
 def load_set(folder: Path, review_file: Path | None = None) -> ReviewSet:
-    """A published set opened for review, checked before anything is served: the manifest line by line,
-    the card, the reserve (absent in sets built before reserves were published: replacing is then off),
-    and the review file, each refused with one line naming the file and line."""
+    """A published set opened for review, checked before anything is served: the draw line by line
+    (``sampled.jsonl`` when present: reopening a set built with its review shows the state before the
+    build), the card, the reserve (absent in sets built before reserves were published: replacing is
+    then off), and the review file, each refused with one line naming the file and line."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "not a folder: give the set's folder (the --out of `lima-curate build`)")
     manifest = folder / MANIFEST
-    examples = read_manifest(manifest)
+    drawn = folder / SAMPLED if (folder / SAMPLED).exists() else manifest
+    examples = read_manifest(drawn)
     if not examples:
-        raise InputError(manifest, "holds no examples")
+        raise InputError(drawn, "holds no examples")
     card = read_card(manifest)
     recipe = recipe_from_tables(card_path(manifest), dict(card["recipe"])) if isinstance(card.get("recipe"), dict) else None
     reserve_path = folder / RESERVE
@@ -119,6 +130,7 @@ def load_set(folder: Path, review_file: Path | None = None) -> ReviewSet:
         folder=folder,
         review_file=Path(review_file) if review_file else folder / review.REVIEW_FILE,
         card=card,
+        drawn=drawn,
         examples=examples,
         reserve=reserve,
         has_reserve=reserve_path.exists(),
@@ -131,14 +143,28 @@ def load_set(folder: Path, review_file: Path | None = None) -> ReviewSet:
 # -- what a page shows -----------------------------------------------------------------------------
 
 
+def edited_turns(example: dict[str, Any]) -> dict[str, int]:
+    """Field -> the index of the turn an edit of it changes (``review.edit_target``, the build's rule:
+    the first user turn, the last assistant turn); a field without such a turn is absent."""
+    turns = {}
+    for name in review.FIELDS:
+        try:
+            turns[name] = review.edit_target(example["messages"], name)
+        except ValueError:
+            continue
+    return turns
+
+
 def prompt_and_response(example: dict[str, Any]) -> dict[str, str]:
-    """The texts a review edits: the first user turn and the first assistant turn (a dialogue's later
-    turns are shown, not edited)."""
-    messages = example["messages"]
-    return {
-        "prompt": next((m["content"] for m in messages if m["role"] == "user"), ""),
-        "response": next((m["content"] for m in messages if m["role"] == "assistant"), ""),
-    }
+    """The texts a review edits, as the build patches them ("" for a field without its turn)."""
+    turns = edited_turns(example)
+    return {name: example["messages"][turns[name]]["content"] if name in turns else "" for name in review.FIELDS}
+
+
+def other_turns(example: dict[str, Any]) -> list[dict[str, Any]]:
+    """A dialogue's turns that no edit changes, each with its 1-based number: shown, not edited."""
+    edited = set(edited_turns(example).values())
+    return [{"number": n, **turn} for n, turn in enumerate(example["messages"], 1) if n - 1 not in edited]
 
 
 @dataclass
@@ -203,13 +229,19 @@ def image_as_text(renderer, tokens, idx, options, env) -> str:
     return f"<em>[image: {escapeHtml(alt)}]</em>" if alt else "<em>[image]</em>"
 
 
+def is_revert(record: dict[str, Any]) -> bool:
+    """An edit back to the draw's text: it undoes the field's earlier edits and edits nothing itself."""
+    return record["base_sha256"] == record["new_sha256"]
+
+
 def progress(reviewed: ReviewSet, decisions: review.InForce) -> list[dict[str, Any]]:
-    """Per subset: examples, how many have a decision or an edit, and the count of each action."""
+    """Per subset: examples, how many have a decision or an edit in force, and the count of each action
+    (an edit reverted to the draw's text is no edit, as the build counts it)."""
     rows = []
     for subset in reviewed.subsets:
         ids = [e["id"] for e in reviewed.examples if e["subset"] == subset]
         actions = Counter(decisions.decisions[i][1]["action"] for i in ids if i in decisions.decisions)
-        edited = {i for i, _ in decisions.edits if i in set(ids)}
+        edited = {i for (i, _), (_, record) in decisions.edits.items() if i in set(ids) and not is_revert(record)}
         done = sum(1 for i in ids if i in decisions.decisions or i in edited)
         rows.append(
             {
@@ -223,41 +255,42 @@ def progress(reviewed: ReviewSet, decisions: review.InForce) -> list[dict[str, A
     return rows
 
 
-def reserve_claims(reviewed: ReviewSet, decisions: review.InForce, subset: str) -> dict[str, str]:
-    """Which reserve candidate of a subset each decision takes, as ``review.apply`` will at build time:
-    a replace takes the one it names; then each rejected example of the manifest, in id order, the
-    first draw not taken and not itself rejected. Candidate id -> the id that takes it (a rejected
-    candidate takes itself: it is out of the queue)."""
-    claims = {}
-    for example_id, (_, record) in decisions.decisions.items():
-        if record["subset"] != subset:
-            continue
-        if record["action"] == "replace":
-            claims[record["with"]] = example_id
-        if record["action"] in ("reject", "replace") and example_id not in reviewed.by_id:
-            claims[example_id] = example_id
-    free = [c["id"] for c in reviewed.reserve.get(subset, []) if c["id"] not in claims]
-    rejected = sorted(
-        i
-        for i, (_, r) in decisions.decisions.items()
-        if r["action"] == "reject" and r["subset"] == subset and i in reviewed.by_id
-    )
-    for example_id, candidate_id in zip(rejected, free):
-        claims[candidate_id] = example_id
-    return claims
+def url_of_thread(example: dict[str, Any]) -> str:
+    """The thread an example comes from (``meta.url``; "" when none): one thread, one example."""
+    return str((example.get("meta") or {}).get("url") or "")
 
 
-def candidates_for(reviewed: ReviewSet, decisions: review.InForce, example_id: str) -> list[dict[str, Any]]:
-    """The reserve of an example's subset in draw order, less the candidates other decisions take; each
-    says whether this example's own decision takes it."""
+@dataclass
+class Candidates:
+    """An example's subset's reserve as the page offers it: the draws free for this example, in draw
+    order (each saying whether this example's own decision takes it), and the ids left out because
+    their thread would be in the manifest twice."""
+
+    free: list[dict[str, Any]]
+    same_thread: list[str]
+
+
+def candidates_for(reviewed: ReviewSet, decisions: review.InForce, example_id: str) -> Candidates:
+    """The reserve of an example's subset less what other decisions take, by ``review.assign`` (the
+    build's one rule: replaces first, then rejects in id order), less rejected draws, and less draws
+    of a thread the manifest would then hold (another example, or another replace's candidate)."""
     subset = reviewed.by_id[example_id]["subset"]
-    claims = reserve_claims(reviewed, decisions, subset)
-    shown = []
+    taken = review.assign(decisions, reviewed.by_subset, reviewed.reserve)  # example id -> the candidate in its place
+    taker = {candidate: example for example, candidate in taken.items()}
+    removed = {i for i, (_, r) in decisions.decisions.items() if r["action"] in ("reject", "replace")}
+    threads = {url_of_thread(e) for e in reviewed.examples if e["id"] not in removed and e["id"] != example_id}
+    named = {r["with"] for i, (_, r) in decisions.decisions.items() if r["action"] == "replace" and i != example_id}
+    threads |= {url_of_thread(c) for picks in reviewed.reserve.values() for c in picks if c["id"] in named}
+    threads.discard("")
+    free, same_thread = [], []
     for candidate in reviewed.reserve.get(subset, []):
-        taker = claims.get(candidate["id"])
-        if taker is None or taker == example_id:
-            shown.append({**candidate, "texts": prompt_and_response(candidate), "taken_here": taker == example_id})
-    return shown
+        if candidate["id"] in removed or taker.get(candidate["id"], example_id) != example_id:
+            continue
+        if url_of_thread(candidate) in threads:
+            same_thread.append(candidate["id"])
+            continue
+        free.append({**candidate, "texts": prompt_and_response(candidate), "taken_here": candidate["id"] in taker})
+    return Candidates(free, same_thread)
 
 
 def filter_scores(reviewed: ReviewSet, example: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -462,7 +495,7 @@ def create_app(reviewed: ReviewSet, session: Session):
 
     async def index(request):
         decisions = await run_in_threadpool(reviewed.decisions)
-        return page(request, "index.html", rows=progress(reviewed, decisions))
+        return page(request, "index.html", rows=progress(reviewed, decisions), drawn=reviewed.drawn.name)
 
     async def subset_page(request):
         subset = request.path_params["subset"]
@@ -475,7 +508,7 @@ def create_app(reviewed: ReviewSet, session: Session):
                 "id": e["id"],
                 "prompt": prompt_and_response(e)["prompt"],
                 "decision": decisions.decisions.get(e["id"], (0, None))[1],
-                "edited": sorted(f for i, f in decisions.edits if i == e["id"]),
+                "edited": sorted(f for (i, f), (_, r) in decisions.edits.items() if i == e["id"] and not is_revert(r)),
             }
             for e in examples
         ]
@@ -498,12 +531,13 @@ def create_app(reviewed: ReviewSet, session: Session):
             stale=shown.stale,
             broken=shown.broken,
             response_html=render_markdown(shown.texts["response"]),
-            later_turns=example["messages"][2:],
+            other_turns=other_turns(example),
             decision=decisions.decisions.get(example["id"], (0, None))[1],
             edits={f: decisions.edits[(example["id"], f)][1] for f in review.FIELDS if (example["id"], f) in decisions.edits},
             provenance=provenance(example),
             scores=filter_scores(reviewed, example),
             candidates=candidates_for(reviewed, decisions, example["id"]),
+            drawn=reviewed.drawn.name,
             has_reserve=reviewed.has_reserve,
             reasons=review.REASONS,
             previous=previous,
@@ -526,6 +560,7 @@ def create_app(reviewed: ReviewSet, session: Session):
             text=shown.texts[name],
             stale=name in shown.stale,
             broken=shown.broken.get(name, ""),
+            drawn=reviewed.drawn.name,
         )
 
     async def decide(request):
@@ -576,18 +611,23 @@ def write_decision(reviewed: ReviewSet, session: Session, example: dict[str, Any
             record = review.decision("reject", example["id"], example["subset"], reason=reason, **common)
         elif action == "replace":
             candidate = str(form.get("with", ""))
-            free = {c["id"] for c in candidates_for(reviewed, decisions, example["id"])}
-            if candidate not in free:
+            offered = candidates_for(reviewed, decisions, example["id"])
+            if candidate in offered.same_thread:
+                raise ValueError(f"{candidate!r} answers a thread the manifest already holds (one thread, one example)")
+            if candidate not in {c["id"] for c in offered.free}:
                 raise ValueError(f"{candidate!r} is not a free reserve candidate of subset {example['subset']}")
             record = review.decision("replace", example["id"], example["subset"], candidate=candidate, **common)
         elif action == "edit":
             name = str(form.get("field", ""))
             if name not in review.FIELDS:
                 raise ValueError(f"field must be one of {', '.join(review.FIELDS)}")
+            if name not in edited_turns(example):
+                raise ValueError(f"it has no {'user' if name == 'prompt' else 'assistant'} turn to edit as the {name}")
             new = str(form.get("text", "")).replace("\r\n", "\n")  # browsers send a textarea's line breaks as CRLF
-            if not new.strip():
-                raise ValueError(f"the {name} cannot be blank: to drop the example, reject it")
-            base = prompt_and_response(example)[name]
+            shown = current_texts(reviewed, example, decisions)
+            if new == shown.texts[name] and name not in shown.stale and name not in shown.broken:
+                raise ValueError(f"the edit changes nothing: the {name} in force is that text already")
+            base = prompt_and_response(example)[name]  # the draw's text, which the build patches; base again: a revert
             record = review.decision("edit", example["id"], example["subset"], field=name, base=base, new=new, **common)
         else:
             raise ValueError(f"unknown action {action!r}: accept, reject, replace or edit")

@@ -40,7 +40,7 @@ PORT = 5173
 
 def write_reserve(folder: Path, per_subset: int = 3) -> list[dict]:
     """reserve.jsonl in the manifest's line format: per subset, candidates made from its first example
-    (new ids and texts), the first response holding a script and an image with onerror."""
+    (new ids, texts and threads), the first response holding a script and an image with onerror."""
     examples = [json.loads(line) for line in (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
     reserve = []
     for subset in dict.fromkeys(e["subset"] for e in examples):
@@ -48,7 +48,8 @@ def write_reserve(folder: Path, per_subset: int = 3) -> list[dict]:
         for n in range(per_subset):
             body = HOSTILE if n == 0 else f"Reserve answer {n} of {subset}."
             messages = [{"role": "user", "content": f"Reserve prompt {n} of {subset}?"}, {"role": "assistant", "content": body}]
-            reserve.append({**first, "id": f"{first['id']}-reserve{n}", "messages": messages})
+            meta = {**first["meta"], "url": f"{first['meta'].get('url', 'https://example.org/')}-reserve{n}"}  # its own thread
+            reserve.append({**first, "id": f"{first['id']}-reserve{n}", "messages": messages, "meta": meta})
     (folder / "reserve.jsonl").write_text("".join(canonical_json(c) + "\n" for c in reserve), encoding="utf-8")
     return reserve
 
@@ -357,7 +358,7 @@ def test_a_blank_edit_is_refused_with_one_line_and_writes_nothing(served):
     for name in ("prompt", "response"):
         blank = post(client, session, first, action="edit", field=name, text=" \r\n\t ")
         assert blank.status_code == 400
-        assert f"{first}: the {name} cannot be blank: to drop the example, reject it" in blank.text
+        assert f"{first}: the edit leaves the {name} blank; reject the example instead" in blank.text
     assert not (folder / "review.jsonl").exists()
 
 
@@ -425,3 +426,98 @@ def test_on_a_wildcard_address_the_machine_names_and_any_ip_address_with_the_por
         assert answer.status_code == status, origin
     loopback_only = new_session("127.0.0.1", PORT, "tester")
     assert not loopback_only.answers_to(f"192.168.7.20:{PORT}")
+
+
+def rewrite_first(folder: Path, change) -> dict:
+    """Apply ``change`` to the set's first example (in manifest.jsonl) and return it."""
+    lines = (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    example = json.loads(lines[0])
+    change(example)
+    lines[0] = canonical_json(example)
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return example
+
+
+def client_for(folder: Path, **load) -> tuple[TestClient, object]:
+    session = new_session("127.0.0.1", PORT, "tester")
+    client = TestClient(create_app(load_set(folder, **load), session), base_url=f"http://127.0.0.1:{PORT}")
+    assert client.get(f"/?token={session.token}").status_code == 200
+    return client, session
+
+
+def test_a_dialogue_edit_changes_the_last_assistant_turn_as_the_build_does(tmp_path):
+    folder = sample_set(tmp_path)
+    turns = ["First question?", "First answer.", "A follow-up?", "The answer the filters judged."]
+
+    def dialogue(example):
+        example["messages"] = [{"role": ("user", "assistant")[n % 2], "content": t} for n, t in enumerate(turns)]
+
+    example = rewrite_first(folder, dialogue)
+    client, session = client_for(folder)
+    page = client.get(f"/example/{example['id']}").text
+    assert page.split('id="response">')[1].startswith("<p>The answer the filters judged.</p>")
+    assert "user (turn 3 of 4, not editable here)" in page and "assistant (turn 2 of 4, not editable here)" in page
+    new = "The answer the filters judged, edited."
+    assert post(client, session, example["id"], action="edit", field="response", text=new).status_code == 303
+    (record,) = review.read(folder / "review.jsonl")
+    assert record["base_sha256"] == review.text_sha256(turns[3]) and review.apply_edit(turns[3], record) == new
+
+
+def test_typing_the_draws_text_back_undoes_the_edit_and_the_same_text_twice_is_refused(served):
+    client, session, folder = served
+    first = examples(folder)[0]
+    original = first["messages"][1]["content"]
+    same = post(client, session, first["id"], action="edit", field="response", text=original)
+    assert same.status_code == 400 and "the edit changes nothing" in same.text
+    assert post(client, session, first["id"], action="edit", field="response", text=original + " More.").status_code == 303
+    assert post(client, session, first["id"], action="edit", field="response", text=original).status_code == 303
+    revert = review.read(folder / "review.jsonl")[-1]
+    assert revert["base_sha256"] == revert["new_sha256"] == review.text_sha256(original) and revert["patch"] == ""
+    page = client.get(f"/example/{first['id']}").text
+    assert "response back to the draw's text" in page and "response edited" not in page and "More." not in page
+    assert post(client, session, first["id"], action="edit", field="response", text=original).status_code == 400
+    row = client.get("/").text.split('id="subset-se_stem"')[1].split("</tr>")[0]
+    assert dict(re.findall(r'class="num (\w+)">([^<]+)<', row))["edit"] == "0"
+
+
+def test_a_reserve_draw_of_a_thread_already_in_the_manifest_is_not_offered(served):
+    client, session, folder = served
+    stem = [e for e in examples(folder) if e["subset"] == "se_stem"]
+    other = next(e for e in examples(folder) if e["subset"] != "se_stem" and e["meta"].get("url"))
+    reserve = [json.loads(line) for line in (folder / "reserve.jsonl").read_text(encoding="utf-8").splitlines()]
+    reserve[1]["meta"]["url"] = other["meta"]["url"]  # se_stem's second draw answers a thread of another subset's example
+    (folder / "reserve.jsonl").write_text("".join(canonical_json(c) + "\n" for c in reserve), encoding="utf-8")
+    client, session = client_for(folder)
+    assert post(client, session, stem[0]["id"], action="replace", **{"with": reserve[0]["id"]}).status_code == 303
+    page = client.get(f"/example/{stem[1]['id']}").text
+    same_thread = page.split('id="same-thread"')[1].split("</p>")[0]
+    assert f"<code>{reserve[1]['id']}</code>" in same_thread and 'class="replace-button"' in page
+    refused = post(client, session, stem[1]["id"], action="replace", **{"with": reserve[1]["id"]})
+    assert refused.status_code == 400 and "answers a thread the manifest already holds" in refused.text
+    post(client, session, stem[1]["id"], action="reject", reason="duplicate")  # filled by draw 3: review.assign skips draw 2
+    rejected = client.get(f"/example/{stem[1]['id']}").text
+    assert f'<code>{reserve[2]["id"]}</code> <span class="badge replace">fills this reject at build time</span>' in rejected
+
+
+def test_a_set_built_with_a_review_is_reviewed_against_its_draw(tmp_path):
+    """manifest.jsonl after ``build --review`` holds the decisions; the page reads sampled.jsonl, the draw."""
+    folder = sample_set(tmp_path)
+    draw = examples(folder)
+    shutil.copy(folder / "manifest.jsonl", folder / "sampled.jsonl")
+    reserve0 = json.loads((folder / "reserve.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    applied = [{**reserve0, "meta": {**reserve0["meta"], "review": {"replaces": draw[0]["id"], "reserve_rank": 1}}}]
+    applied += [{**e, "messages": [e["messages"][0], {"role": "assistant", "content": "Edited."}]} for e in draw[1:]]
+    (folder / "manifest.jsonl").write_text("".join(canonical_json(e) + "\n" for e in applied), encoding="utf-8")
+    reject = review.decision("reject", draw[0]["id"], draw[0]["subset"], reviewer="x", reason="other")
+    (folder / "review.jsonl").write_text(canonical_json(reject) + "\n", encoding="utf-8")
+    client, session = client_for(folder)
+    assert 'id="drawn"' in client.get("/").text
+    rejected = client.get(f"/example/{draw[0]['id']}")
+    assert rejected.status_code == 200 and 'class="badge reject"' in rejected.text
+    assert f'<code>{reserve0["id"]}</code> <span class="badge replace">fills this reject at build time</span>' in rejected.text
+    assert "Edited." not in client.get(f"/example/{draw[1]['id']}").text
+    assert post(client, session, draw[1]["id"], action="edit", field="response", text="New text.").status_code == 303
+    edit = review.read(folder / "review.jsonl")[-1]
+    assert edit["base_sha256"] == review.text_sha256(
+        draw[1]["messages"][1]["content"]
+    )  # the draw's text, which the build patches

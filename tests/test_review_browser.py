@@ -138,16 +138,16 @@ def reviewed_in_browser(browser, built) -> tuple[Path, list[str]]:
         browser.get(url.split("?")[0])  # the subsets again: se_stem's progress counts the three decisions
         assert "3 / 8" in browser.find_element(By.ID, "subset-se_stem").text
         screenshot(browser, "progress.png")
-        assert original.endswith(area_text_tail(built, second))
+        assert original == response_of(built / "manifest.jsonl", second)  # the form started from the text, whole
     return built / review.REVIEW_FILE, [first, second, third, chosen]
 
 
-def area_text_tail(folder: Path, example_id: str) -> str:
-    """The last 40 characters of an example's response in the manifest: what the edit form started from."""
-    for line in (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+def response_of(path: Path, example_id: str) -> str:
+    """An example's response (its last assistant turn) in a set's file."""
+    for line in path.read_text(encoding="utf-8").splitlines():
         example = json.loads(line)
         if example["id"] == example_id:
-            return example["messages"][1]["content"][-40:]
+            return example["messages"][review.edit_target(example["messages"], "response")]["content"]
     raise AssertionError(example_id)
 
 
@@ -160,13 +160,21 @@ def test_reject_edit_and_replace_in_the_browser_land_in_the_review_file(reviewed
     assert {r["reviewer"] for r in records} == {"browser"}
 
 
-def test_a_build_with_the_browser_review_file_verifies(reviewed_in_browser, built, tmp_path):
-    """About 20 s: the build applies the three decisions and verify rebuilds the set byte for byte."""
-    path, (first, second, third, chosen) = reviewed_in_browser
-    out = tmp_path / "reviewed"
+@pytest.fixture(scope="module")
+def rebuilt(reviewed_in_browser, tmp_path_factory) -> Path:
+    """The sample set built again with the browser's review file (about 10 s)."""
+    path, _ = reviewed_in_browser
+    out = tmp_path_factory.mktemp("review-rebuilt") / "reviewed"
     inputs = [a for i in SAMPLE_INPUTS for a in ("--input", i)]
     result = cli("build", "--recipe", "sample", *inputs, "--review", str(path), "--out", str(out), "--no-cache")
     assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_a_build_with_the_browser_review_file_verifies(reviewed_in_browser, rebuilt):
+    """About 10 s: the build applied the three decisions and verify rebuilds the set byte for byte."""
+    _, (first, second, third, chosen) = reviewed_in_browser
+    out = rebuilt
     ids = [json.loads(line)["id"] for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
     assert first not in ids and third not in ids and chosen in ids and second in ids
     edited = next(
@@ -175,6 +183,38 @@ def test_a_build_with_the_browser_review_file_verifies(reviewed_in_browser, buil
     assert edited["messages"][1]["content"].endswith("Edited in review: a closing line.") and "edited" in edited["meta"]
     verified = cli("verify", str(out / "manifest.jsonl"))
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_the_page_reopened_on_the_reviewed_build_shows_the_state_before_it(browser, reviewed_in_browser, rebuilt):
+    """The rebuilt manifest holds the decisions; the page reviews its draw (sampled.jsonl), so the three
+    decisions show as they were made: the reject and the replace in force, the edit applied, not stale."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    path, (first, second, third, chosen) = reviewed_in_browser
+    with review_server(rebuilt, "--review-file", str(path)) as (_, url):
+        browser.get(url)
+        assert "3 / 8" in browser.find_element(By.ID, "subset-se_stem").text and browser.find_element(By.ID, "drawn")
+        screenshot(browser, "reopened.png")
+        site = url.split("?")[0]
+        browser.get(site + f"example/{first}")
+        assert browser.find_element(By.ID, "decision").text.startswith("reject")
+        browser.get(site + f"example/{second}")
+        assert "stale" not in browser.find_element(By.ID, "decision").text
+        assert browser.find_element(By.ID, "response").text.endswith("Edited in review: a closing line.")
+        browser.get(site + f"example/{third}")
+        decision = browser.find_element(By.ID, "decision").text
+        assert decision.startswith("replace") and f"with {chosen}" in decision
+        assert browser.find_element(By.CSS_SELECTOR, "#candidates summary code").text == chosen
+        browser.get(site + f"edit/response/{second}")  # a second edit is made on the draw's text, as the build patches it
+        area = browser.find_element(By.ID, "edit-text")
+        area.send_keys(Keys.CONTROL, Keys.END)
+        area.send_keys(" Twice.")
+        area.send_keys(Keys.CONTROL, Keys.ENTER)
+        assert saved_line(browser).startswith(f"Saved: edit of the response of {second}")
+    second_edit = review.read(path)[-1]
+    assert second_edit["base_sha256"] == review.text_sha256(response_of(rebuilt / "sampled.jsonl", second))
+    assert review.apply_edit(response_of(rebuilt / "sampled.jsonl", second), second_edit).endswith("closing line. Twice.")
 
 
 def test_script_and_onerror_in_a_candidate_show_as_text_and_never_run(browser, tmp_path):
