@@ -20,7 +20,9 @@ from .render import console, errors
 
 @fails_cleanly
 def review_command(
-    out: Annotated[Path, typer.Argument(metavar="OUT", help="The set's folder: manifest.jsonl, its card, reserve.jsonl.")],
+    out: Annotated[
+        Path, typer.Argument(metavar="OUT", help="The set's folder: manifest.jsonl (or sampled.jsonl), its card, reserve.jsonl.")
+    ],
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; one other machines reach needs --allow-remote.")
     ] = "127.0.0.1",
@@ -60,7 +62,7 @@ def review_command(
         )
     decided = len(reviewed.records())
     console.print(
-        f"reviewing {len(reviewed.examples)} examples of {escape(str(reviewed.folder))} as {escape(name)}; "
+        f"reviewing {len(reviewed.examples)} examples of {escape(str(reviewed.drawn))} as {escape(name)}; "
         f"decisions go to {escape(str(reviewed.review_file))} ({decided} there now). Ctrl+C stops.",
         highlight=False,
     )
