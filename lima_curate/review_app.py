@@ -17,7 +17,7 @@ in the package: no CDN, no build step. docs/review.md describes the page and its
 - no route maps a URL onto the file system except ``/static/``, Starlette's ``StaticFiles`` over the
   package's own folder.
 
-About 540 lines, kept as one module because the guard, the routes and what they show are reviewed
+About 670 lines, kept as one module because the guard, the routes and what they show are reviewed
 together for safety (one place to read what any request can reach); sections run top to bottom: the
 set under review, what a page shows, the session's guard, the pages, serving.
 """
