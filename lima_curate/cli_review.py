@@ -8,6 +8,7 @@ prints the one URL that opens the session, its token included.
 from __future__ import annotations
 
 import getpass
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,11 @@ import typer
 from rich.markup import escape
 
 from .cli_options import fails_cleanly
+from .errors import InputError
 from .render import console, errors
+
+# What the page imports beyond the core install: the `review` extra (pyproject.toml).
+REVIEW_MODULES = ("starlette", "uvicorn", "jinja2", "markdown_it", "nh3", "multipart")
 
 
 @fails_cleanly
@@ -44,6 +49,9 @@ def review_command(
     ] = False,
 ) -> None:
     """Serve a local page to accept, reject, replace or edit a set's examples; every decision is appended to the review file."""
+    missing = [module for module in REVIEW_MODULES if importlib.util.find_spec(module) is None]
+    if missing:
+        raise InputError("lima-curate review", f"needs {', '.join(missing)}: pip install 'lima-curate[review]'")
     from .review_app import create_app, is_loopback, listen, load_set, new_session, serve, url_of
 
     if not is_loopback(host) and not allow_remote:

@@ -201,9 +201,9 @@ def test_an_unknown_source_is_the_registrys_one_line_error(tmp_path):
 def test_ray_gives_the_same_sets_as_the_local_pool(dumps, tmp_path):
     """`ablate --executor ray` (a real local Ray with two workers) writes the very files `-j 1` does."""
     local, ray = tmp_path / "local", tmp_path / "ray"
-    assert ablate("quality", dumps, local, "--size", "6").returncode == 0
-    result = ablate("quality", dumps, ray, "--size", "6", "--executor", "ray", "-j", "2")
+    assert ablate("quantity", dumps, local, "--sizes", "2,4").returncode == 0
+    result = ablate("quantity", dumps, ray, "--sizes", "2,4", "--executor", "ray", "-j", "2")
     assert result.returncode == 0, result.stderr
-    for variant in ("quality-filtered-6", "quality-unfiltered-6"):
+    for variant in ("quantity-2", "quantity-4"):
         for name in ("manifest.jsonl", "manifest.card.json", "rejects.parquet", "eligible.parquet", "reserve.jsonl"):
             assert (ray / variant / name).read_bytes() == (local / variant / name).read_bytes(), f"{variant}/{name}"

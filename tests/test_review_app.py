@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import typer
 from conftest import ROOT
 from typer.testing import CliRunner
 
@@ -30,7 +29,6 @@ pytest.importorskip("starlette", reason="the review page needs the review extra:
 
 from starlette.testclient import TestClient  # noqa: E402
 
-from lima_curate.cli_review import review_command  # noqa: E402
 from lima_curate.review_app import create_app, load_set, new_session  # noqa: E402
 
 SAMPLE = ROOT / "manifests" / "sample"
@@ -237,9 +235,20 @@ def test_the_edit_form_holds_the_text_in_force(served):
 
 
 def review_cli(*args: str):
-    app = typer.Typer()
-    app.command()(review_command)
-    return CliRunner().invoke(app, list(args))
+    from lima_curate.cli import app
+
+    return CliRunner().invoke(app, ["review", *args])
+
+
+def test_without_the_review_extra_the_command_is_one_line_naming_it(tmp_path, monkeypatch):
+    import importlib.util
+
+    folder = sample_set(tmp_path)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("starlette", "nh3") else real(name, *a))
+    result = review_cli(str(folder))
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: lima-curate review: needs starlette, nh3: pip install 'lima-curate[review]'"
 
 
 def test_a_torn_review_file_stops_the_command_with_one_line_naming_its_line(tmp_path):
@@ -270,23 +279,16 @@ def test_the_command_refuses_a_missing_set_and_a_remote_host_without_the_flag(tm
 
 # -- the real server, as a process ------------------------------------------------------------------
 
-SERVE = (
-    "import sys, typer\n"
-    "from lima_curate import cli\n"
-    "from lima_curate.cli_review import review_command\n"
-    "if any(c.name == 'review' for c in cli.app.registered_commands):\n"
-    "    sys.argv.insert(1, 'review'); cli.app()\n"
-    "else:\n"
-    "    app = typer.Typer(); app.command()(review_command); app()\n"
-)
-
 
 @contextmanager
 def review_server(folder: Path, *args: str) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``lima-curate review FOLDER ARGS`` in its own process (through cli.py once the command is
-    registered there): (the process, the URL it printed). Stopped, or found killed, on leaving."""
+    """``lima-curate review FOLDER ARGS`` in its own process: (the process, the URL it printed).
+    Stopped, or found killed, on leaving."""
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(folder), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "lima_curate.cli", "review", str(folder), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = ""
