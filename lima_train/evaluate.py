@@ -496,15 +496,20 @@ class RatedRun:
     manifest_sha256: str | None
 
 
+def json_file(path: Path):
+    """A JSON file a report is built from (a summary, a card), or one line naming it when it is not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not valid JSON: {error}") from None
+
+
 def read_rated(folder: Path) -> RatedRun:
     """A rated folder's summary.json: a rating with at least one score, and the manifest its generator names."""
     path = folder / "summary.json"
     if not path.is_file():
         raise InputError(f"{path}: not found; rate the run's answers first (lima-train eval rate ANSWERS --out {folder})")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: not valid JSON: {error}") from None
+    summary = json_file(path)
     if not isinstance(summary, dict) or summary.get("kind") != "rating":
         raise InputError(f"{path}: not the summary of lima-train eval rate (kind 'rating')")
     if summary.get("mean") is None:
@@ -538,10 +543,7 @@ def card_label(run: RatedRun, axis: str) -> tuple[str, int | None]:
     card_path = run.manifest.with_name(f"{run.manifest.stem}.card.json")
     if not card_path.is_file():
         raise InputError(f"{card_path}: card of {run.manifest} not found (the run's manifest); pass --label")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"{card_path}: not valid JSON: {error}") from None
+    card = json_file(card_path)
     if not isinstance(card, dict):
         raise InputError(f"{card_path}: expected a JSON object (a lima-curate card)")
     if run.manifest_sha256 and card.get("digest") not in (None, run.manifest_sha256):
