@@ -23,9 +23,10 @@ LONG = (
 TEST_PROMPT = "Write a short guide to reading files whose character encoding is unknown, with the commands to check it first."
 
 
-def candidate(id: str, prompt: str, response: str, subset: str = "se_stem", **meta) -> Candidate:
+def candidate(id: str, *turns: str, subset: str = "se_stem", **meta) -> Candidate:
+    """A unix.stackexchange.com candidate: a prompt and a response, or a whole dialogue chain's turns."""
     return Candidate(
-        id=id, source="stackexchange", subset=subset, group="unix.stackexchange.com", messages=chat(prompt, response), meta=meta
+        id=id, source="stackexchange", subset=subset, group="unix.stackexchange.com", messages=chat(*turns), meta=meta
     )
 
 
@@ -45,13 +46,14 @@ def test_near_duplicate_keeps_the_first_and_names_it():
 def test_a_thread_and_its_dialogue_chain_are_not_duplicates_of_each_other():
     url = "https://unix.stackexchange.com/questions/1"
     single = candidate("q1-a2", "How do backups fail?", LONG, url=url)
-    chain = Candidate(
-        id="q1-a2-chain",
-        source="stackexchange",
+    chain = candidate(
+        "q1-a2-chain",
+        "How do backups fail?",
+        LONG,
+        "And on a network share?",
+        "The same, only slower to notice.",
         subset="dialogue",
-        group="unix.stackexchange.com",
-        messages=chat("How do backups fail?", LONG, "And on a network share?", "The same, only slower to notice."),
-        meta={"url": url},
+        url=url,
     )
     assert near_duplicates([single, chain], 0.5, 5, 128) == {}
     seen: dict = {}
@@ -200,13 +202,14 @@ def test_the_columnar_checks_decide_as_the_per_candidate_ones(tmp_path):
     url = "https://unix.stackexchange.com/questions/1"
     pool = [
         candidate("q1-a2", "How do backups fail?", LONG, url=url),
-        Candidate(
-            id="q1-a2-chain",
-            source="stackexchange",
+        candidate(
+            "q1-a2-chain",
+            "How do backups fail?",
+            LONG,
+            "And on a network share?",
+            "The same, only slower.",
             subset="dialogue",
-            group="unix.stackexchange.com",
-            messages=chat("How do backups fail?", LONG, "And on a network share?", "The same, only slower."),
-            meta={"url": url},
+            url=url,
         ),
         candidate("q3-a4", "A different title?", varied_answer(3) + " " + LONG, url="u3"),
         candidate("q3-a5", "Yet another title?", varied_answer(3) + " " + LONG.replace("halfway", "midway"), url="u4"),
